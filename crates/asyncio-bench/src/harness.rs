@@ -1,0 +1,64 @@
+//! Measuring and reporting: median of several timed runs, printed in the one line format
+//! `GROUP/CASE IMPLEMENTATION VALUE UNIT` that `cargo xtask bench` reads.
+
+use std::time::{Duration, Instant};
+
+/// How many timed runs a full measurement takes the median of.
+const FULL_RUNS: usize = 7;
+
+/// One group's view of the run: its name and whether this is a `--quick` smoke run.
+pub struct Bench {
+    group: &'static str,
+    quick: bool,
+}
+
+impl Bench {
+    /// A bench context for `group`.
+    pub fn new(group: &'static str, quick: bool) -> Self {
+        Self { group, quick }
+    }
+
+    /// Whether this is a `--quick` smoke run (sizes shrink, one timed run per case).
+    pub fn quick(&self) -> bool {
+        self.quick
+    }
+
+    /// `full` in a real run, `quick` in a smoke run.
+    pub fn size(&self, full: usize, quick: usize) -> usize {
+        if self.quick { quick } else { full }
+    }
+
+    /// Times `routine` (which does `ops` operations and returns how long its measured part
+    /// took, so it can keep its own set-up out of the figure) several times, and prints the
+    /// median in nanoseconds per operation.
+    pub fn ns_per_op(
+        &self,
+        case: &str,
+        implementation: &str,
+        ops: usize,
+        mut routine: impl FnMut() -> Duration,
+    ) {
+        let runs = if self.quick { 1 } else { FULL_RUNS };
+        let mut samples: Vec<f64> = (0..runs)
+            .map(|_| routine().as_nanos() as f64 / ops.max(1) as f64)
+            .collect();
+        self.report(case, implementation, median(&mut samples), "ns/op");
+    }
+
+    /// Prints one measurement line.
+    pub fn report(&self, case: &str, implementation: &str, value: f64, unit: &str) {
+        println!("{}/{case} {implementation} {value:.1} {unit}", self.group);
+    }
+}
+
+/// How long `f` takes to run once.
+pub fn time(f: impl FnOnce()) -> Duration {
+    let started = Instant::now();
+    f();
+    started.elapsed()
+}
+
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}

@@ -1,0 +1,39 @@
+//! The benchmarks behind `cargo xtask bench`: each group measures one crate of ours against
+//! its peers (tokio, smol's crates, plain std baselines) on the same workload, in one run.
+//!
+//! Usage: `asyncio-bench [GROUP] [--quick]`. Each measurement prints one line
+//! `GROUP/CASE IMPLEMENTATION VALUE UNIT`; `--quick` shrinks every case to prove it works.
+//! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
+//! CPython figures and ratios.
+
+mod harness;
+
+use harness::Bench;
+
+/// A benchmark group: its name on the command line and the function that runs it.
+type Group = (&'static str, fn(&Bench));
+
+/// Every group, in the order a full run takes them.
+const GROUPS: &[Group] = &[];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let selected: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    for name in &selected {
+        if !GROUPS.iter().any(|(group, _)| group == name) {
+            let known: Vec<&str> = GROUPS.iter().map(|(g, _)| *g).collect();
+            eprintln!("asyncio-bench: unknown group `{name}` (known: {known:?})");
+            std::process::exit(2);
+        }
+    }
+    for (name, run) in GROUPS {
+        if selected.is_empty() || selected.contains(name) {
+            run(&Bench::new(name, quick));
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `cargo xtask ci`: every check CI makes, in order, stopping at the first failure.
+//!
+//! Each step prints a header, and a summary of how long each took closes the run, so a slow
+//! step is visible in CI logs without digging.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, cargo, workspace_root};
+
+/// One CI step: a name for the log and the work it does.
+struct Step {
+    name: &'static str,
+    run: fn() -> Result<(), String>,
+}
+
+const STEPS: &[Step] = &[
+    Step { name: "fmt", run: fmt },
+    Step { name: "clippy", run: clippy },
+    Step { name: "test", run: test },
+    Step { name: "doc", run: doc },
+    Step { name: "examples", run: examples },
+    Step { name: "bench --quick", run: bench_smoke },
+];
+
+/// Runs every step; the first failure ends the run with a message naming the step.
+pub fn run() -> Result<(), String> {
+    let started = Instant::now();
+    let mut timings: Vec<(&str, Duration)> = Vec::new();
+    for step in STEPS {
+        println!("\n==> ci: {}", step.name);
+        let step_started = Instant::now();
+        let outcome = (step.run)();
+        timings.push((step.name, step_started.elapsed()));
+        if let Err(message) = outcome {
+            print_timings(&timings);
+            return Err(format!("ci step `{}` failed: {message}", step.name));
+        }
+    }
+    print_timings(&timings);
+    println!("ci: all steps passed in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+fn print_timings(timings: &[(&str, Duration)]) {
+    println!("\n==> ci: step timings");
+    for (name, took) in timings {
+        println!("  {name:<16} {:>8.1?}", took);
+    }
+}
+
+fn fmt() -> Result<(), String> {
+    cmd::run(&mut cargo(["fmt", "--all", "--check"]))
+}
+
+fn clippy() -> Result<(), String> {
+    cmd::run(&mut cargo([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+/// Unit, integration and doc tests of every crate. nextest runs the first two when present
+/// (it does not run doc tests, so `cargo test --doc` follows).
+fn test() -> Result<(), String> {
+    if cmd::cargo_has("nextest") {
+        cmd::run(&mut cargo([
+            "nextest",
+            "run",
+            "--workspace",
+            "--no-fail-fast",
+        ]))?;
+        cmd::run(&mut cargo(["test", "--workspace", "--doc"]))
+    } else {
+        cmd::run(&mut cargo(["test", "--workspace", "--no-fail-fast"]))
+    }
+}
+
+fn doc() -> Result<(), String> {
+    let mut command = cargo(["doc", "--workspace", "--no-deps"]);
+    command.env("RUSTDOCFLAGS", "-D warnings");
+    cmd::run(&mut command)
+}
+
+/// Builds every example of the workspace, runs each, and where an expected output is stored
+/// (`crates/<crate>/tests/expected/<example>.txt`) requires stdout to match it line for line.
+fn examples() -> Result<(), String> {
+    cmd::run(&mut cargo(["build", "--workspace", "--examples"]))?;
+    let examples = find_examples()?;
+    let bin_dir = target_dir().join("debug").join("examples");
+    for example in &examples {
+        let started = Instant::now();
+        let binary = bin_dir.join(format!("{}{}", example.name, std::env::consts::EXE_SUFFIX));
+        let output = Command::new(&binary)
+            .current_dir(workspace_root())
+            .output()
+            .map_err(|e| format!("could not run example {}: {e}", binary.display()))?;
+        if !output.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            return Err(format!(
+                "example `{}` of `{}` exited with {}",
+                example.name, example.package, output.status
+            ));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let verdict = match &example.expected {
+            Some(path) => compare_output(&example.name, &stdout, path)?,
+            None => "ran (no expected output stored)",
+        };
+        println!(
+            "  example {}/{}: {verdict} in {:.1?}",
+            example.package,
+            example.name,
+            started.elapsed()
+        );
+    }
+    println!("  {} examples passed", examples.len());
+    Ok(())
+}
+
+struct Example {
+    package: String,
+    name: String,
+    expected: Option<PathBuf>,
+}
+
+/// Examples are `crates/<package>/examples/<name>.rs` or `.../examples/<name>/main.rs`; a
+/// crate's directory name is its package name.
+fn find_examples() -> Result<Vec<Example>, String> {
+    let mut found = Vec::new();
+    for crate_dir in sorted_dir(&workspace_root().join("crates"))? {
+        let examples_dir = crate_dir.join("examples");
+        if !examples_dir.is_dir() {
+            continue;
+        }
+        let package = file_name(&crate_dir);
+        for entry in sorted_dir(&examples_dir)? {
+            let name = if entry.extension().is_some_and(|e| e == "rs") {
+                entry.file_stem().map(|s| s.to_string_lossy().into_owned())
+            } else if entry.join("main.rs").is_file() {
+                Some(file_name(&entry))
+            } else {
+                None
+            };
+            if let Some(name) = name {
+                let expected = crate_dir
+                    .join("tests")
+                    .join("expected")
+                    .join(format!("{name}.txt"));
+                found.push(Example {
+                    package: package.clone(),
+                    expected: expected.is_file().then_some(expected),
+                    name,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn compare_output(name: &str, stdout: &str, expected_path: &Path) -> Result<&'static str, String> {
+    let expected = std::fs::read_to_string(expected_path)
+        .map_err(|e| format!("could not read {}: {e}", expected_path.display()))?;
+    let got: Vec<&str> = stdout.lines().collect();
+    let want: Vec<&str> = expected.lines().collect();
+    if got == want {
+        return Ok("output matches");
+    }
+    let first_difference = got
+        .iter()
+        .zip(&want)
+        .position(|(g, w)| g != w)
+        .unwrap_or(got.len().min(want.len()));
+    Err(format!(
+        "example `{name}` printed other lines than {}: first difference at line {}\n  expected: {:?}\n  got:      {:?}",
+        expected_path.display(),
+        first_difference + 1,
+        want.get(first_difference),
+        got.get(first_difference),
+    ))
+}
+
+fn bench_smoke() -> Result<(), String> {
+    crate::bench::run(&["--quick".to_string()])
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` if set, else `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        }
+        None => workspace_root().join("target"),
+    }
+}
+
+fn sorted_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("could not list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

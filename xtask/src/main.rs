@@ -1,0 +1,41 @@
+//! The project's own tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
+//! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython.
+//!
+//! Only `std` is used, so the tasks build in a second on a fresh machine.
+
+mod bench;
+mod ci;
+mod cmd;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  ci                       fmt, clippy, tests (with doc tests), docs, examples, bench smoke run
+  bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(),
+        Some("bench") => bench::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
