@@ -1,0 +1,13 @@
+#!/bin/sh
+# Regenerates tests/expected/<name>.txt from tests/python/<name>.py under CPython 3.11.
+# A few expected files are then adapted by hand where Rust must print something else (a
+# coroutine's or a task's repr, an exception's repr); each Rust example says which line and
+# why at its top. Run from this directory: `sh gen_expected.sh [name...]`.
+set -e
+cd "$(dirname "$0")"
+names="$*"
+[ -n "$names" ] || names=$(ls s[0-9]*.py | sed 's/\.py$//')
+for name in $names; do
+    python3 "$name.py" > "../expected/$name.txt"
+    echo "wrote ../expected/$name.txt"
+done
