@@ -22,7 +22,9 @@ use crate::park;
 /// The worker's view of a job: run it, or cancel it if the pool is cancelling queued work.
 pub(crate) trait Runnable: Send + Sync {
     /// Runs the function if the job is still queued, stores its result and wakes the waiter.
-    fn run(&self);
+    /// Calls `returned` exactly once: after the function returned (or at once if the job
+    /// was cancelled), before the waiter can see the result.
+    fn run(&self, returned: &dyn Fn());
     /// Cancels the job if it is still queued; `true` if it is (now or already) cancelled.
     fn cancel(&self) -> bool;
 }
@@ -98,19 +100,23 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn run(&self) {
+    fn run(&self, returned: &dyn Fn()) {
         let f = {
             let mut slot = self.lock();
-            if !matches!(slot.stage, Stage::Queued(_)) {
-                return; // cancelled while queued
-            }
             match mem::replace(&mut slot.stage, Stage::Running) {
                 Stage::Queued(f) => f,
-                _ => return,
+                other => {
+                    // Cancelled while queued: nothing to run.
+                    slot.stage = other;
+                    drop(slot);
+                    returned();
+                    return;
+                }
             }
         };
         let output = panic::catch_unwind(AssertUnwindSafe(f))
             .map_err(|payload| JobError::Panicked(panic_message(payload.as_ref())));
+        returned();
         self.finish(output);
     }
 
@@ -311,7 +317,7 @@ mod tests {
         let waker = Waker::from(wakes.clone());
         assert!(poll_once(&mut job, &waker).is_pending());
         assert!(!job.done());
-        cell.run();
+        cell.run(&|| ());
         assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(job.done());
         assert_eq!(poll_once(&mut job, &waker), Poll::Ready(Ok(5)));
@@ -326,13 +332,13 @@ mod tests {
         assert!(job.cancel());
         assert!(job.cancel(), "cancelling twice still reports cancelled");
         assert!(job.cancelled() && job.done());
-        cell.run();
+        cell.run(&|| ());
         assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
         assert_eq!(job.wait(), Err(JobError::Cancelled));
 
         let cell = JobCell::new(|| 1);
         let job = Job::new(cell.clone());
-        cell.run();
+        cell.run(&|| ());
         assert!(!job.cancel(), "a finished job cannot be cancelled");
         assert!(!job.cancelled());
     }
@@ -341,11 +347,11 @@ mod tests {
     fn panic_message_is_kept() {
         let cell = JobCell::new(|| -> u8 { panic!("bad {}", 7) });
         let job = Job::new(cell.clone());
-        cell.run();
+        cell.run(&|| ());
         assert_eq!(job.wait(), Err(JobError::Panicked("bad 7".into())));
         let cell = JobCell::new(|| -> u8 { std::panic::panic_any(3_u32) });
         let job = Job::new(cell.clone());
-        cell.run();
+        cell.run(&|| ());
         assert!(matches!(job.wait(), Err(JobError::Panicked(m)) if m.contains("not a string")));
     }
 
@@ -357,7 +363,7 @@ mod tests {
             job.result(Duration::from_millis(1)),
             Err(JobError::TimedOut(Duration::from_millis(1)))
         );
-        let runner = std::thread::spawn(move || cell.run());
+        let runner = std::thread::spawn(move || cell.run(&|| ()));
         assert_eq!(job.result(Duration::from_secs(60)), Ok("late"));
         runner.join().unwrap();
     }

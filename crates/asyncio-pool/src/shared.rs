@@ -2,8 +2,10 @@
 //! that decide when a worker starts, when it may retire, and when shutdown is complete.
 //!
 //! Growth is decided on the submit path without a lock: after queueing a job, the submitter
-//! starts a worker only if there are more queued jobs than workers waiting for one
-//! (`queued > idle`) and fewer workers than `max_workers`. A worker that times out idle
+//! starts a worker only if there are more queued jobs than idle workers (`queued > idle`,
+//! where a worker is idle from the moment its job's function returns until it takes its
+//! next message, and a starting worker counts as idle) and fewer workers than
+//! `max_workers`. A worker that times out idle
 //! leaves the count first and then looks at the queue once more, so a job queued while it
 //! was leaving is never stranded (see [`Shared::retire`]).
 
@@ -47,7 +49,7 @@ pub(crate) struct Shared {
     gate: AtomicUsize,
     /// Workers counted towards `max_workers`.
     alive: AtomicUsize,
-    /// Workers blocked waiting for a message.
+    /// Workers not running a job: starting, between jobs, or waiting for a message.
     idle: AtomicUsize,
     /// Worker threads started and not yet exited (what shutdown waits for).
     threads: AtomicUsize,
@@ -99,10 +101,12 @@ impl Shared {
             return Ok(());
         }
         self.threads.fetch_add(1, Ordering::SeqCst);
+        self.idle.fetch_add(1, Ordering::SeqCst);
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
         match worker::spawn(self, index) {
             Ok(()) => Ok(()),
             Err(error) => {
+                self.idle.fetch_sub(1, Ordering::SeqCst);
                 self.alive.fetch_sub(1, Ordering::SeqCst);
                 self.thread_exited();
                 if self.alive.load(Ordering::SeqCst) == 0 {
@@ -124,21 +128,25 @@ impl Shared {
             .is_ok()
     }
 
-    /// The next message for a worker: at once if one is queued, else after waiting up to
-    /// the idle timeout. `None` when the worker should exit because it stayed idle.
+    /// The next message for an idle worker, waiting up to the idle timeout for one; the
+    /// worker is busy from then on. `None` when it should exit because it stayed idle.
     pub(crate) fn next_message(&self) -> Option<Message> {
-        if let Ok(message) = self.receiver.try_recv() {
-            return Some(message);
-        }
+        let message = match self.receiver.try_recv() {
+            Ok(message) => message,
+            Err(_) => self.wait_for_message()?,
+        };
+        self.idle.fetch_sub(1, Ordering::SeqCst);
+        Some(message)
+    }
+
+    fn wait_for_message(&self) -> Option<Message> {
         loop {
-            self.idle.fetch_add(1, Ordering::SeqCst);
-            let received = self.receiver.recv_timeout(self.config.idle_timeout);
-            self.idle.fetch_sub(1, Ordering::SeqCst);
-            match received {
+            match self.receiver.recv_timeout(self.config.idle_timeout) {
                 Ok(message) => return Some(message),
                 Err(RecvTimeoutError::Timeout) if self.retire() => return None,
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => {
+                    self.idle.fetch_sub(1, Ordering::SeqCst);
                     self.alive.fetch_sub(1, Ordering::SeqCst);
                     return None;
                 }
@@ -146,12 +154,22 @@ impl Shared {
         }
     }
 
-    /// An idle worker leaves the count; `false` if it must stay after all because a job
+    /// An idle worker leaves the counts; `false` if it must stay after all because a job
     /// arrived while it was leaving and there is room for it.
     fn retire(&self) -> bool {
+        self.idle.fetch_sub(1, Ordering::SeqCst);
         self.alive.fetch_sub(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        self.receiver.is_empty() || !self.claim_worker_slot()
+        if self.receiver.is_empty() || !self.claim_worker_slot() {
+            return true;
+        }
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        false
+    }
+
+    /// A worker's job returned (or was skipped): it is idle again.
+    pub(crate) fn returned(&self) {
+        self.idle.fetch_add(1, Ordering::SeqCst);
     }
 
     /// A worker took `Stop` and leaves.

@@ -40,8 +40,12 @@ fn work(shared: Arc<Shared>) {
         match message {
             Message::Run(job) if shared.cancelling() => {
                 job.cancel();
+                shared.returned();
             }
-            Message::Run(job) => job.run(),
+            // Counting this worker idle again before the result is published means a
+            // caller that submits its next job as soon as it has this one's result finds
+            // this worker available instead of starting another.
+            Message::Run(job) => job.run(&|| shared.returned()),
             Message::Stop => {
                 shared.stopped();
                 break;
