@@ -1,0 +1,377 @@
+//! A submitted job: the one allocation a job costs (its function, then its result, and the
+//! waker of whoever awaits it, behind one lock), seen from the worker as a [`Runnable`] and
+//! from the caller as a [`Job`] future.
+//!
+//! The same `Arc` is both: the queue carries it as `Arc<dyn Runnable>`, the caller holds it
+//! as `Arc<dyn Completion<T>>`. The lock is uncontended in the common case (the worker takes
+//! it twice, the awaiting side once per poll), which costs an atomic swap each way; `std`
+//! offers no safe way to move a `T` between threads with less.
+
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::error::{JobError, PoolError};
+use crate::park;
+
+/// The worker's view of a job: run it, or cancel it if the pool is cancelling queued work.
+pub(crate) trait Runnable: Send + Sync {
+    /// Runs the function if the job is still queued, stores its result and wakes the waiter.
+    /// Calls `returned` exactly once: after the function returned (or at once if the job
+    /// was cancelled), before the waiter can see the result.
+    fn run(&self, returned: &dyn Fn());
+    /// Cancels the job if it is still queued; `true` if it is (now or already) cancelled.
+    fn cancel(&self) -> bool;
+}
+
+/// The caller's view of a job, with the function's type erased.
+trait Completion<T>: Send + Sync {
+    fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, JobError>>;
+    fn cancel(&self) -> bool;
+    fn done(&self) -> bool;
+    fn cancelled(&self) -> bool;
+}
+
+/// Where a job is in its life.
+enum Stage<F, T> {
+    Queued(F),
+    Running,
+    Finished(Result<T, JobError>),
+    /// The result went to the caller.
+    Taken,
+}
+
+struct Slot<F, T> {
+    stage: Stage<F, T>,
+    waker: Option<Waker>,
+    cancelled: bool,
+}
+
+/// The shared state of one job.
+pub(crate) struct JobCell<F, T> {
+    slot: Mutex<Slot<F, T>>,
+}
+
+impl<F, T> JobCell<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    /// A queued job that will run `f`.
+    pub(crate) fn new(f: F) -> Arc<Self> {
+        Self::with_stage(Stage::Queued(f))
+    }
+
+    fn with_stage(stage: Stage<F, T>) -> Arc<Self> {
+        Arc::new(JobCell {
+            slot: Mutex::new(Slot {
+                stage,
+                waker: None,
+                cancelled: false,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot<F, T>> {
+        // No code that can panic runs under this lock (the job's function and wakers run
+        // outside it), so a poisoned lock still holds consistent state.
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finish(&self, output: Result<T, JobError>) {
+        let waker = {
+            let mut slot = self.lock();
+            slot.stage = Stage::Finished(output);
+            slot.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<F, T> Runnable for JobCell<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(&self, returned: &dyn Fn()) {
+        let f = {
+            let mut slot = self.lock();
+            match mem::replace(&mut slot.stage, Stage::Running) {
+                Stage::Queued(f) => f,
+                other => {
+                    // Cancelled while queued: nothing to run.
+                    slot.stage = other;
+                    drop(slot);
+                    returned();
+                    return;
+                }
+            }
+        };
+        let output = panic::catch_unwind(AssertUnwindSafe(f))
+            .map_err(|payload| JobError::Panicked(panic_message(payload.as_ref())));
+        returned();
+        self.finish(output);
+    }
+
+    fn cancel(&self) -> bool {
+        let (f, waker) = {
+            let mut slot = self.lock();
+            if !matches!(slot.stage, Stage::Queued(_)) {
+                return slot.cancelled;
+            }
+            let Stage::Queued(f) =
+                mem::replace(&mut slot.stage, Stage::Finished(Err(JobError::Cancelled)))
+            else {
+                return false;
+            };
+            slot.cancelled = true;
+            (f, slot.waker.take())
+        };
+        // The function's captures may run arbitrary `Drop` code: not under the lock.
+        drop(f);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+}
+
+impl<F, T> Completion<T> for JobCell<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, JobError>> {
+        let mut slot = self.lock();
+        match slot.stage {
+            Stage::Finished(_) => match mem::replace(&mut slot.stage, Stage::Taken) {
+                Stage::Finished(output) => Poll::Ready(output),
+                _ => Poll::Pending,
+            },
+            Stage::Taken => {
+                drop(slot);
+                panic!("Job polled after its result was taken")
+            }
+            Stage::Queued(_) | Stage::Running => {
+                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    slot.waker = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn cancel(&self) -> bool {
+        Runnable::cancel(self)
+    }
+
+    fn done(&self) -> bool {
+        matches!(self.lock().stage, Stage::Finished(_) | Stage::Taken)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.lock().cancelled
+    }
+}
+
+/// The text of a panic payload: `panic!` gives a `&str` or a `String`.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<panic payload that is not a string>".to_owned()
+    }
+}
+
+/// A job submitted to a [`ThreadPool`](crate::ThreadPool): asyncio's `Future` from
+/// `run_in_executor`, and `concurrent.futures.Future`.
+///
+/// Await it from any runtime (it only uses [`std::task::Waker`]), or block on it with
+/// [`wait`](Job::wait) / [`result`](Job::result). Dropping it does not stop the work (a
+/// thread cannot be interrupted); the result is then dropped when the job finishes.
+///
+/// ```
+/// let pool = asyncio_pool::ThreadPool::new(2)?;
+/// let job = pool.submit(|| 6 * 7)?;
+/// assert_eq!(futures_lite::future::block_on(job), Ok(42));
+/// # Ok::<(), asyncio_pool::PoolError>(())
+/// ```
+#[must_use = "a job's result is lost unless it is awaited or waited for (the job still runs)"]
+pub struct Job<T> {
+    cell: Arc<dyn Completion<T>>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    pub(crate) fn new<F>(cell: Arc<JobCell<F, T>>) -> Self
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        Job { cell }
+    }
+
+    /// A job that is already finished with `error` (a job the pool would not take).
+    pub(crate) fn rejected(error: PoolError) -> Self {
+        Job {
+            cell: JobCell::<fn() -> T, T>::with_stage(Stage::Finished(Err(JobError::Rejected(
+                error,
+            )))),
+        }
+    }
+
+    /// Blocks the calling thread until the job finishes and returns its result
+    /// (`concurrent.futures.Future.result()` without a timeout).
+    ///
+    /// Never call it on a loop's thread: that is what awaiting is for.
+    pub fn wait(mut self) -> Result<T, JobError> {
+        park::block_on(&mut self)
+    }
+
+    /// Blocks for at most `timeout` (`Future.result(timeout)`): the job's result, or
+    /// `Err(JobError::TimedOut)` if it has not finished by then, in which case the job goes
+    /// on and can be waited for again.
+    ///
+    /// # Panics
+    /// If the result was already taken (by an earlier `result` or a completed `.await`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = asyncio_pool::ThreadPool::new(1)?;
+    /// let mut job = pool.submit(|| "done")?;
+    /// assert_eq!(job.result(Duration::from_secs(30)), Ok("done"));
+    /// # Ok::<(), asyncio_pool::PoolError>(())
+    /// ```
+    pub fn result(&mut self, timeout: Duration) -> Result<T, JobError> {
+        park::wait_until(self, Some(Instant::now() + timeout))
+            .unwrap_or(Err(JobError::TimedOut(timeout)))
+    }
+}
+
+impl<T> Job<T> {
+    /// Whether the job has finished: ran to the end, panicked, or was cancelled.
+    pub fn done(&self) -> bool {
+        self.cell.done()
+    }
+
+    /// Cancels the job if it has not started yet, as `Future.cancel()`: `true` if it is
+    /// cancelled (its function will never run and awaiting it gives
+    /// `Err(JobError::Cancelled)`), `false` if it is running or finished.
+    pub fn cancel(&self) -> bool {
+        self.cell.cancel()
+    }
+
+    /// Whether the job was cancelled before it started.
+    pub fn cancelled(&self) -> bool {
+        self.cell.cancelled()
+    }
+}
+
+impl<T> Future for Job<T> {
+    type Output = Result<T, JobError>;
+
+    /// # Panics
+    /// If polled again after it returned `Ready`.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.cell.poll_output(cx)
+    }
+}
+
+impl<T> fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("done", &self.done())
+            .field("cancelled", &self.cancelled())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Wake;
+
+    struct CountWakes(std::sync::atomic::AtomicUsize);
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn poll_once<T>(job: &mut Job<T>, waker: &Waker) -> Poll<Result<T, JobError>> {
+        Pin::new(job).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn run_stores_the_result_and_wakes_the_waiter() {
+        let cell = JobCell::new(|| 5);
+        let mut job = Job::new(cell.clone());
+        let wakes = Arc::new(CountWakes(Default::default()));
+        let waker = Waker::from(wakes.clone());
+        assert!(poll_once(&mut job, &waker).is_pending());
+        assert!(!job.done());
+        cell.run(&|| ());
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(job.done());
+        assert_eq!(poll_once(&mut job, &waker), Poll::Ready(Ok(5)));
+    }
+
+    #[test]
+    fn cancel_only_while_queued() {
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let cell = JobCell::new(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        let job = Job::new(cell.clone());
+        assert!(job.cancel());
+        assert!(job.cancel(), "cancelling twice still reports cancelled");
+        assert!(job.cancelled() && job.done());
+        cell.run(&|| ());
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(job.wait(), Err(JobError::Cancelled));
+
+        let cell = JobCell::new(|| 1);
+        let job = Job::new(cell.clone());
+        cell.run(&|| ());
+        assert!(!job.cancel(), "a finished job cannot be cancelled");
+        assert!(!job.cancelled());
+    }
+
+    #[test]
+    fn panic_message_is_kept() {
+        let cell = JobCell::new(|| -> u8 { panic!("bad {}", 7) });
+        let job = Job::new(cell.clone());
+        cell.run(&|| ());
+        assert_eq!(job.wait(), Err(JobError::Panicked("bad 7".into())));
+        let cell = JobCell::new(|| -> u8 { std::panic::panic_any(3_u32) });
+        let job = Job::new(cell.clone());
+        cell.run(&|| ());
+        assert!(matches!(job.wait(), Err(JobError::Panicked(m)) if m.contains("not a string")));
+    }
+
+    #[test]
+    fn result_times_out_then_succeeds() {
+        let cell = JobCell::new(|| "late");
+        let mut job = Job::new(cell.clone());
+        assert_eq!(
+            job.result(Duration::from_millis(1)),
+            Err(JobError::TimedOut(Duration::from_millis(1)))
+        );
+        let runner = std::thread::spawn(move || cell.run(&|| ()));
+        assert_eq!(job.result(Duration::from_secs(60)), Ok("late"));
+        runner.join().unwrap();
+    }
+
+    #[test]
+    fn rejected_job_is_finished() {
+        let job = Job::<u8>::rejected(PoolError::ShutDown);
+        assert!(job.done());
+        assert_eq!(job.wait(), Err(JobError::Rejected(PoolError::ShutDown)));
+    }
+}

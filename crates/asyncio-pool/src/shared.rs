@@ -1,0 +1,277 @@
+//! The state a pool's handles and its worker threads share: the job queue and the counters
+//! that decide when a worker starts, when it may retire, and when shutdown is complete.
+//!
+//! Growth is decided on the submit path without a lock: after queueing a job, the submitter
+//! starts a worker only if there are more queued jobs than idle workers (`queued > idle`,
+//! where a worker is idle from the moment its job's function returns until it takes its
+//! next message, and a starting worker counts as idle) and fewer workers than
+//! `max_workers`. A worker that times out idle
+//! leaves the count first and then looks at the queue once more, so a job queued while it
+//! was leaving is never stranded (see [`Shared::retire`]).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::error::PoolError;
+use crate::job::Runnable;
+use crate::worker;
+
+/// What travels on the queue.
+pub(crate) enum Message {
+    /// A job to run.
+    Run(Arc<dyn Runnable>),
+    /// Shutdown: the worker that takes this exits. Sent after every accepted job, so each
+    /// worker only sees it once the queue ahead of it is drained.
+    Stop,
+}
+
+/// A pool's settings, fixed at construction.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) thread_name_prefix: String,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) stack_size: Option<usize>,
+}
+
+/// In `gate`: set once shutdown has begun; the bits below count submits in flight.
+const SHUT: usize = 1 << (usize::BITS - 1);
+
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    sender: Sender<Message>,
+    receiver: Receiver<Message>,
+    /// `SHUT` plus the number of submits between their shutdown check and their enqueue.
+    gate: AtomicUsize,
+    /// Workers counted towards `max_workers`.
+    alive: AtomicUsize,
+    /// Workers not running a job: starting, between jobs, or waiting for a message.
+    idle: AtomicUsize,
+    /// Worker threads started and not yet exited (what shutdown waits for).
+    threads: AtomicUsize,
+    /// Set by `shutdown(_, cancel_queued = true)`: workers cancel what they dequeue.
+    cancelling: AtomicBool,
+    /// The `M` of the next worker's name `PREFIX_M`.
+    next_index: AtomicUsize,
+    exit_lock: Mutex<()>,
+    exited: Condvar,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config) -> Arc<Self> {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        Arc::new(Shared {
+            config,
+            sender,
+            receiver,
+            gate: AtomicUsize::new(0),
+            alive: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+            threads: AtomicUsize::new(0),
+            cancelling: AtomicBool::new(false),
+            next_index: AtomicUsize::new(0),
+            exit_lock: Mutex::new(()),
+            exited: Condvar::new(),
+        })
+    }
+
+    /// Queues `job` and starts a worker if every worker is busy.
+    pub(crate) fn enqueue(self: &Arc<Self>, job: Arc<dyn Runnable>) -> Result<(), PoolError> {
+        let prev = self.gate.fetch_add(1, Ordering::SeqCst);
+        let _in_flight = InFlight(&self.gate);
+        if prev & SHUT != 0 {
+            return Err(PoolError::ShutDown);
+        }
+        // The receiver lives as long as `self`, so the queue cannot be disconnected.
+        self.sender
+            .send(Message::Run(job))
+            .map_err(|_| PoolError::ShutDown)?;
+        self.grow_if_needed()
+    }
+
+    fn grow_if_needed(self: &Arc<Self>) -> Result<(), PoolError> {
+        // Pairs with the fence in `retire`: either this submit sees the retiring worker gone
+        // (and may start another), or the worker sees this job in the queue (and stays).
+        fence(Ordering::SeqCst);
+        if self.receiver.len() <= self.idle.load(Ordering::SeqCst) || !self.claim_worker_slot() {
+            return Ok(());
+        }
+        self.threads.fetch_add(1, Ordering::SeqCst);
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+        match worker::spawn(self, index) {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                self.idle.fetch_sub(1, Ordering::SeqCst);
+                self.alive.fetch_sub(1, Ordering::SeqCst);
+                self.thread_exited();
+                if self.alive.load(Ordering::SeqCst) == 0 {
+                    Err(PoolError::Spawn(error.to_string()))
+                } else {
+                    Ok(()) // the workers there are will get to it
+                }
+            }
+        }
+    }
+
+    /// Counts one more worker if that stays within `max_workers`.
+    fn claim_worker_slot(&self) -> bool {
+        let max = self.config.max_workers;
+        self.alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |alive| {
+                (alive < max).then_some(alive + 1)
+            })
+            .is_ok()
+    }
+
+    /// The next message for an idle worker, waiting up to the idle timeout for one; the
+    /// worker is busy from then on. `None` when it should exit because it stayed idle.
+    pub(crate) fn next_message(&self) -> Option<Message> {
+        let message = match self.receiver.try_recv() {
+            Ok(message) => message,
+            Err(_) => self.wait_for_message()?,
+        };
+        self.idle.fetch_sub(1, Ordering::SeqCst);
+        Some(message)
+    }
+
+    fn wait_for_message(&self) -> Option<Message> {
+        loop {
+            match self.receiver.recv_timeout(self.config.idle_timeout) {
+                Ok(message) => return Some(message),
+                Err(RecvTimeoutError::Timeout) if self.retire() => return None,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.idle.fetch_sub(1, Ordering::SeqCst);
+                    self.alive.fetch_sub(1, Ordering::SeqCst);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// An idle worker leaves the counts; `false` if it must stay after all because a job
+    /// arrived while it was leaving and there is room for it.
+    fn retire(&self) -> bool {
+        self.idle.fetch_sub(1, Ordering::SeqCst);
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if self.receiver.is_empty() || !self.claim_worker_slot() {
+            return true;
+        }
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        false
+    }
+
+    /// A worker's job returned (or was skipped): it is idle again.
+    pub(crate) fn returned(&self) {
+        self.idle.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A worker took `Stop` and leaves.
+    pub(crate) fn stopped(&self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether queued jobs are to be cancelled rather than run.
+    pub(crate) fn cancelling(&self) -> bool {
+        self.cancelling.load(Ordering::Relaxed)
+    }
+
+    /// A worker thread is gone (or never started): wake `shutdown(wait = true)`.
+    pub(crate) fn thread_exited(&self) {
+        self.threads.fetch_sub(1, Ordering::SeqCst);
+        let _guard = self
+            .exit_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.exited.notify_all();
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.gate.load(Ordering::SeqCst) & SHUT != 0
+    }
+
+    /// See [`ThreadPool::shutdown`](crate::ThreadPool::shutdown).
+    pub(crate) fn shutdown(self: &Arc<Self>, wait: bool, cancel_queued: bool) {
+        if cancel_queued {
+            self.cancelling.store(true, Ordering::SeqCst);
+        }
+        let first = self.gate.fetch_or(SHUT, Ordering::SeqCst) & SHUT == 0;
+        // Submits that passed the check before `SHUT` finish queueing (they never block),
+        // so every accepted job sits ahead of the `Stop`s sent below.
+        while self.gate.load(Ordering::SeqCst) & !SHUT != 0 {
+            thread::yield_now();
+        }
+        if cancel_queued {
+            self.cancel_queued();
+        }
+        if first {
+            // One `Stop` per thread: no thread starts after this, and each exits at its first.
+            for _ in 0..self.threads.load(Ordering::SeqCst) {
+                let _ = self.sender.send(Message::Stop);
+            }
+        }
+        if wait {
+            self.wait_for_workers();
+        }
+    }
+
+    /// Cancels every queued job now, so callers awaiting them learn at once even if all
+    /// workers are busy. `Stop`s drained on the way (a second shutdown) are put back.
+    fn cancel_queued(&self) {
+        let mut stops = 0;
+        while let Ok(message) = self.receiver.try_recv() {
+            match message {
+                Message::Run(job) => {
+                    job.cancel();
+                }
+                Message::Stop => stops += 1,
+            }
+        }
+        for _ in 0..stops {
+            let _ = self.sender.send(Message::Stop);
+        }
+    }
+
+    /// Blocks until every worker thread has exited, except the calling one if it is a
+    /// worker of this pool (a job may shut its own pool down).
+    fn wait_for_workers(self: &Arc<Self>) {
+        let keep = usize::from(worker::is_worker_of(self));
+        let mut guard = self
+            .exit_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while self.threads.load(Ordering::SeqCst) > keep {
+            guard = self
+                .exited
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    pub(crate) fn workers(&self) -> usize {
+        self.threads.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn idle(&self) -> usize {
+        self.idle.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.receiver.len()
+    }
+}
+
+/// Leaves the submit gate when the submit is done, whatever the outcome.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
