@@ -1,13 +1,83 @@
 //! Python's `asyncio` for Rust.
 //!
+//! This crate is asyncio's API under asyncio's names, on an event loop that schedules work
+//! the way CPython's does: FIFO, one iteration at a time, so a program prints the same
+//! interleaving as its Python original. A coroutine is an `async fn`; `asyncio::run` starts
+//! the loop; tasks, `gather`, `wait_for`, `shield`, `as_completed`, queues, locks and
+//! `to_thread` behave as in asyncio, with Rust's differences: errors are `Result`s,
+//! cancellation drops the future, `await` is postfix, and `gather!` is a macro for futures
+//! of different types. `docs/guide.md` puts each asyncio line beside its Rust line.
 //!
-//! The facade crate: asyncio's API under asyncio's names. This first part needs no event
-//! loop: async generators ([`async_generator`]) and async iteration ([`anext`]).
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn counter(name: &'static str, max: u32) -> String {
+//!     for count in 1..=max {
+//!         println!("{name}: {count}");
+//!         asyncio::sleep(Duration::from_millis(1)).await;
+//!     }
+//!     format!("{name} done")
+//! }
+//!
+//! let result = asyncio::run(async {
+//!     asyncio::gather!(counter("A", 1), counter("B", 2), counter("C", 3)).await
+//! });
+//! assert_eq!(result.unwrap().unwrap(), ("A done".into(), "B done".into(), "C done".into()));
+//! ```
+//!
+//! The crate is a facade over three crates that are useful alone: `asyncio-loop` (the event
+//! loop, tasks, timers), `asyncio-sync` (queues and locks for any executor) and
+//! `asyncio-pool` (the thread pool for blocking work). Everything is re-exported here.
 #![forbid(unsafe_code)]
 
 mod anext;
+mod as_completed;
 mod async_gen;
+mod child;
+mod ensure_future;
+mod executor;
+mod gather;
+mod gather_tuple;
+mod run;
+mod task_group;
+mod wait;
+mod wait_for;
 
 pub use anext::{Next, anext};
+pub use as_completed::{AsCompleted, AsCompletedError, as_completed, as_completed_timeout};
 pub use async_gen::{AsyncGenerator, Yield, Yielder, async_generator};
+pub use ensure_future::{create_task_named, ensure_future};
+pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
+pub use gather::{
+    Gather, GatherAll, GatherError, TryGather, gather, gather_return_exceptions, gather_tasks,
+    try_gather,
+};
+#[doc(hidden)]
+pub use gather_tuple::{__gather_child, __gather_tuple};
+pub use gather_tuple::{GatherTuple, Slots};
+pub use run::{Runner, run};
+pub use task_group::{Failure, GroupWait, TaskGroup, TaskGroupError};
+pub use wait::{ReturnWhen, Wait, wait};
+pub use wait_for::{shield, shield_task, wait_for};
+
+// The event loop, its tasks, futures, timers and errors, under asyncio's names.
+pub use asyncio_loop::{
+    EventLoop, ExceptionContext, Future, Handle, InvalidStateError, LoopHandle, RunError,
+    RuntimeError, Shield, Sleep, Task, TaskError, TaskRef, Timeout, TimeoutError, TimerHandle,
+    all_tasks, create_task, current_task, get_event_loop, get_running_loop, new_event_loop,
+    set_event_loop, sleep, sleep_until, timeout, timeout_at,
+};
+/// asyncio's `CancelledError`: awaiting a cancelled task gives `Err(TaskError::Cancelled)`.
+pub use asyncio_loop::TaskError as CancelledError;
+
+// The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).
+pub use asyncio_pool::{Job, JobError, PoolError, PoolStats, ThreadPool, ThreadPoolExecutor};
+
+// Queues and synchronisation primitives, usable on any executor.
+pub use asyncio_sync::{
+    Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionError,
+    Event, EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue,
+    PutNowaitError, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, SemaphoreError,
+    SemaphorePermit, TaskDoneError,
+};

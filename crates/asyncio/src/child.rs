@@ -1,0 +1,126 @@
+//! Watching tasks without awaiting them: the building block of `gather`, `as_completed`,
+//! `wait` and `TaskGroup`.
+//!
+//! asyncio's combinators learn that a child finished through a done-callback, and only then
+//! look at its result. [`Child`] does the same: a done-callback on the task marks it done and
+//! wakes whoever waits on the shared [`Notify`]; the task's output is taken (by polling the
+//! finished task, which is ready at once) only after that. A child that is never taken stays
+//! un-awaited, so dropping its handle detaches the task instead of cancelling it: a
+//! failing `try_gather` leaves its siblings running, as asyncio's `gather` does.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use asyncio_loop::{Task, TaskError};
+
+/// Wakes the combinator waiting on its children, and remembers in which order they finished.
+#[derive(Default)]
+#[doc(hidden)]
+pub struct Notify {
+    waker: RefCell<Option<Waker>>,
+    finished: RefCell<VecDeque<usize>>,
+    /// How many children were handed out an index (by [`next_index`](Self::next_index)).
+    children: Cell<usize>,
+}
+
+impl Notify {
+    pub(crate) fn new() -> Rc<Self> {
+        Rc::new(Self::default())
+    }
+
+    /// The index of the next child to watch (for combinators that number them as they go).
+    pub(crate) fn next_index(&self) -> usize {
+        let index = self.children.get();
+        self.children.set(index + 1);
+        index
+    }
+
+    /// Remembers `cx`'s waker as the one to wake when a child finishes.
+    pub(crate) fn register(&self, cx: &Context<'_>) {
+        let mut slot = self.waker.borrow_mut();
+        match slot.as_ref() {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+    }
+
+    /// The index of the next child that finished, in completion order.
+    pub(crate) fn next_finished(&self) -> Option<usize> {
+        self.finished.borrow_mut().pop_front()
+    }
+
+    fn child_finished(&self, index: usize) {
+        self.finished.borrow_mut().push_back(index);
+        let waker = self.waker.borrow().clone();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// One watched task: its handle, whether its done-callback has run, and its output once
+/// taken.
+pub(crate) struct Child<T> {
+    task: Option<Task<T>>,
+    done: Rc<Cell<bool>>,
+}
+
+impl<T: 'static> Child<T> {
+    /// Watches `task` as child number `index` of `notify`'s combinator.
+    pub(crate) fn new(task: Task<T>, index: usize, notify: &Rc<Notify>) -> Self {
+        let done = Rc::new(Cell::new(false));
+        let flag = done.clone();
+        let notify = notify.clone();
+        task.add_done_callback(move |_| {
+            flag.set(true);
+            notify.child_finished(index);
+        });
+        Child { task: Some(task), done }
+    }
+}
+
+impl<T> Child<T> {
+    /// Whether the child's done-callback has run (asyncio's view of "done" for a combinator).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done.get()
+    }
+
+    /// Whether the output was already taken.
+    pub(crate) fn is_taken(&self) -> bool {
+        self.task.is_none()
+    }
+
+    /// The task's output, once its done-callback has run; `None` before, or if taken already.
+    pub(crate) fn take(&mut self, cx: &mut Context<'_>) -> Option<Result<T, TaskError>> {
+        if !self.done.get() {
+            return None;
+        }
+        let task = self.task.as_mut()?;
+        match Pin::new(task).poll(cx) {
+            Poll::Ready(output) => {
+                self.task = None;
+                Some(output)
+            }
+            // Done-callbacks run after the task finished, so this does not happen; waiting
+            // for the wake it registered is the right answer if it ever does.
+            Poll::Pending => None,
+        }
+    }
+
+    /// Cancels the task unless it already finished; returns whether it was cancelled.
+    pub(crate) fn cancel(&self) -> bool {
+        match &self.task {
+            Some(task) if !self.done.get() => task.cancel(),
+            _ => false,
+        }
+    }
+
+    /// The handle, for `wait`'s `(done, pending)` sets.
+    pub(crate) fn into_task(self) -> Option<Task<T>> {
+        self.task
+    }
+}

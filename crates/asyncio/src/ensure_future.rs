@@ -1,0 +1,32 @@
+//! `ensure_future` and `create_task_named`: tasks made outside or inside a running loop.
+
+use std::future::Future;
+
+use asyncio_loop::{Task, get_event_loop};
+
+/// asyncio's `ensure_future(coro)`: wraps `fut` in a task on the running loop, or, outside
+/// one, on the thread's event loop ([`get_event_loop`](crate::get_event_loop), which makes
+/// one if needed); the task runs once that loop runs. Seed 000 relies on this to schedule
+/// work before `run_until_complete`.
+///
+/// ```
+/// let event_loop = asyncio::new_event_loop();
+/// asyncio::set_event_loop(Some(&event_loop));
+/// let task = asyncio::ensure_future(async { 40 + 2 });
+/// assert!(!task.done(), "nothing runs before the loop does");
+/// assert_eq!(event_loop.run_until_complete(task).unwrap().unwrap(), 42);
+/// ```
+pub fn ensure_future<F: Future + 'static>(fut: F) -> Task<F::Output> {
+    get_event_loop().create_task(fut)
+}
+
+/// asyncio's `create_task(coro, name=name)` on the running loop.
+///
+/// # Panics
+///
+/// With "no running event loop" outside a running loop, as [`create_task`](crate::create_task).
+pub fn create_task_named<F: Future + 'static>(name: impl Into<String>, fut: F) -> Task<F::Output> {
+    asyncio_loop::get_running_loop()
+        .expect("create_task_named: no running event loop")
+        .create_task_named(name, fut)
+}

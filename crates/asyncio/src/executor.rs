@@ -1,0 +1,189 @@
+//! Blocking work from async code: `to_thread`, `run_in_executor`, and the loop's default
+//! executor.
+//!
+//! asyncio keeps one default `ThreadPoolExecutor` per event loop, made on first use and shut
+//! down by `asyncio.run` when the program ends. The loop crate knows nothing of thread pools
+//! (the arrows point from the facade to both), so the facade keeps that association here: a
+//! thread-local table from loop to pool (a loop never leaves its thread), reached through
+//! the [`EventLoopExt`] methods asyncio puts on the loop.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use asyncio_loop::{EventLoop, get_running_loop};
+use asyncio_pool::{Job, JobError, PoolError, ThreadPool};
+
+thread_local! {
+    /// The default executor of each loop of this thread that has one.
+    static DEFAULT_EXECUTORS: RefCell<Vec<(EventLoop, ThreadPool)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// asyncio's executor methods on the event loop.
+pub trait EventLoopExt {
+    /// asyncio's `loop.run_in_executor(executor, func)`: runs `f` on `executor`'s threads, or
+    /// on the loop's default executor for `None`, and gives a future of its result. The loop
+    /// stays responsive meanwhile; a panic in `f` comes back as `Err(JobError::Panicked)`.
+    ///
+    /// ```
+    /// use asyncio::EventLoopExt;
+    ///
+    /// let pool = asyncio::ThreadPool::new(2).unwrap();
+    /// let out = asyncio::run(async move {
+    ///     let event_loop = asyncio::get_running_loop().unwrap();
+    ///     let mine = event_loop.run_in_executor(Some(&pool), || 6 * 7).await;
+    ///     let default = event_loop.run_in_executor(None, || "default pool").await;
+    ///     (mine.unwrap(), default.unwrap())
+    /// })
+    /// .unwrap();
+    /// assert_eq!(out, (42, "default pool"));
+    /// ```
+    fn run_in_executor<F, T>(&self, executor: Option<&ThreadPool>, f: F) -> Executor<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// asyncio's `loop.set_default_executor(executor)`: `pool` serves `to_thread` and
+    /// `run_in_executor(None, ..)` from now on. A previous default pool is shut down without
+    /// waiting (its running jobs finish; its queued jobs still run).
+    fn set_default_executor(&self, pool: ThreadPool);
+
+    /// The loop's default executor, made on first use with asyncio's size
+    /// (`min(32, cpus + 4)` threads).
+    fn default_executor(&self) -> ThreadPool;
+
+    /// asyncio's `loop.shutdown_default_executor()`: shuts the default pool down, waiting for
+    /// its jobs, and forgets it (a later use makes a new one). `run` calls it at the end.
+    fn shutdown_default_executor(&self);
+}
+
+impl EventLoopExt for EventLoop {
+    fn run_in_executor<F, T>(&self, executor: Option<&ThreadPool>, f: F) -> Executor<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let submitted = match executor {
+            Some(pool) => pool.submit(f),
+            None => self.default_executor().submit(f),
+        };
+        Executor { state: submitted.map_err(Some) }
+    }
+
+    fn set_default_executor(&self, pool: ThreadPool) {
+        let previous = DEFAULT_EXECUTORS.with(|table| {
+            let mut table = table.borrow_mut();
+            match table.iter_mut().find(|(l, _)| same_loop(l, self)) {
+                Some((_, slot)) => Some(std::mem::replace(slot, pool)),
+                None => {
+                    table.push((self.clone(), pool));
+                    None
+                }
+            }
+        });
+        if let Some(previous) = previous {
+            previous.shutdown(false, false);
+        }
+    }
+
+    fn default_executor(&self) -> ThreadPool {
+        let existing = DEFAULT_EXECUTORS.with(|table| {
+            table.borrow().iter().find(|(l, _)| same_loop(l, self)).map(|(_, pool)| pool.clone())
+        });
+        existing.unwrap_or_else(|| {
+            let pool = ThreadPool::builder()
+                .thread_name_prefix("asyncio")
+                .build()
+                .expect("the default executor has at least one worker");
+            self.set_default_executor(pool.clone());
+            pool
+        })
+    }
+
+    fn shutdown_default_executor(&self) {
+        let pool = DEFAULT_EXECUTORS.with(|table| {
+            let mut table = table.borrow_mut();
+            let index = table.iter().position(|(l, _)| same_loop(l, self))?;
+            Some(table.swap_remove(index).1)
+        });
+        if let Some(pool) = pool {
+            pool.shutdown(true, false);
+        }
+    }
+}
+
+fn same_loop(a: &EventLoop, b: &EventLoop) -> bool {
+    a == b
+}
+
+/// asyncio's `to_thread(func)`: runs `f` on the running loop's default executor and gives a
+/// future of its result (`Err(JobError::Panicked)` if `f` panicked). `f` is submitted at
+/// once: wrap it in a closure (`move || heavy(x)`) where Python passes `func, *args`.
+///
+/// # Panics
+///
+/// With "no running event loop" when called outside a running loop, as asyncio raises.
+///
+/// ```
+/// let out = asyncio::run(async {
+///     asyncio::to_thread(|| std::thread::current().name().map(str::to_owned)).await
+/// })
+/// .unwrap();
+/// assert!(out.unwrap().unwrap().starts_with("asyncio"), "ran on a pool thread");
+/// ```
+pub fn to_thread<F, T>(f: F) -> Executor<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    get_running_loop().expect("to_thread: no running event loop").run_in_executor(None, f)
+}
+
+/// The future of [`to_thread`] and [`EventLoopExt::run_in_executor`]: the function's result,
+/// or a [`JobError`] (it panicked, was cancelled, or the pool refused it:
+/// `JobError::Rejected`).
+#[must_use = "the function runs anyway; await this to get its result"]
+pub struct Executor<T> {
+    state: Result<Job<T>, Option<PoolError>>,
+}
+
+impl<T> Executor<T> {
+    /// Whether the function has finished (or never ran).
+    pub fn done(&self) -> bool {
+        match &self.state {
+            Ok(job) => job.done(),
+            Err(_) => true,
+        }
+    }
+
+    /// Cancels the job if it has not started; returns whether it was.
+    pub fn cancel(&self) -> bool {
+        match &self.state {
+            Ok(job) => job.cancel(),
+            Err(_) => false,
+        }
+    }
+}
+
+impl<T> Unpin for Executor<T> {}
+
+impl<T> Future for Executor<T> {
+    type Output = Result<T, JobError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().state {
+            Ok(job) => Pin::new(job).poll(cx),
+            Err(rejected) => Poll::Ready(Err(JobError::Rejected(
+                rejected.take().expect("Executor polled after it completed"),
+            ))),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Executor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor").field("done", &self.done()).finish()
+    }
+}

@@ -1,0 +1,112 @@
+//! `run` and `Runner`: the entry point of an asyncio program.
+//!
+//! `run(main)` is asyncio's `asyncio.run(main())`: a fresh loop, `main` run to completion,
+//! then the clean-up asyncio does: cancel every task still pending and let the
+//! cancellations finish, shut the loop's default thread pool down (waiting for its jobs),
+//! close the loop. A [`Runner`] is the same with several `run` calls on one loop (Python
+//! 3.11's `asyncio.Runner`).
+
+use std::fmt;
+use std::future::Future;
+
+use asyncio_loop::{EventLoop, RunError, get_running_loop, new_event_loop, set_event_loop};
+
+use crate::executor::EventLoopExt;
+
+/// asyncio's `asyncio.run(main())`: runs `main` on a fresh event loop and returns its output
+/// after cleaning up (pending tasks cancelled, the default pool shut down, the loop closed).
+///
+/// Fails with `RunError::NestedRun` when called from inside a running loop (asyncio: "cannot
+/// be called from a running event loop"); `main` is then dropped without running.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let answer = asyncio::run(async {
+///     asyncio::sleep(Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(answer, Ok(42));
+/// ```
+pub fn run<F: Future>(main: F) -> Result<F::Output, RunError> {
+    // Checked before a runner exists: making one would replace the thread's current loop.
+    if get_running_loop().is_ok() {
+        return Err(RunError::NestedRun);
+    }
+    let runner = Runner::new();
+    let output = runner.run(main);
+    runner.close();
+    output
+}
+
+/// Python 3.11's `asyncio.Runner`: one loop for several [`run`](Runner::run) calls, closed
+/// (with `run`'s clean-up) by [`close`](Runner::close) or on drop.
+///
+/// ```
+/// let runner = asyncio::Runner::new();
+/// assert_eq!(runner.run(async { 1 }), Ok(1));
+/// assert_eq!(runner.run(async { 2 }), Ok(2), "the same loop runs again");
+/// runner.close();
+/// ```
+pub struct Runner {
+    event_loop: EventLoop,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runner {
+    /// A runner with a new event loop, set as the thread's current loop (as asyncio does).
+    pub fn new() -> Self {
+        let event_loop = new_event_loop();
+        set_event_loop(Some(&event_loop));
+        Runner { event_loop }
+    }
+
+    /// Runs `fut` on the runner's loop until it completes and returns its output. Fails
+    /// with `RunError::NestedRun` inside a running loop, `RunError::Closed` after `close`.
+    pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
+        if get_running_loop().is_ok() {
+            return Err(RunError::NestedRun);
+        }
+        self.event_loop.run_until_complete(fut)
+    }
+
+    /// The runner's loop.
+    pub fn get_loop(&self) -> &EventLoop {
+        &self.event_loop
+    }
+
+    /// Cleans up as `asyncio.run` does at the end: cancels every pending task and runs the
+    /// loop until their cancellations have finished, shuts the default executor down
+    /// (waiting for its jobs), unsets the thread's loop and closes the loop.
+    pub fn close(self) {
+        // Drop does the work, so a runner dropped during a panic is cleaned up too.
+    }
+
+    fn finish(&self) {
+        if self.event_loop.is_closed() || self.event_loop.is_running() {
+            return;
+        }
+        self.event_loop.cancel_all_tasks();
+        self.event_loop.shutdown_default_executor();
+        set_event_loop(None);
+        // Neither running nor closed (checked above): close cannot fail.
+        let _ = self.event_loop.close();
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner").field("closed", &self.event_loop.is_closed()).finish()
+    }
+}
