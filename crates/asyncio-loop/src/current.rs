@@ -1,0 +1,124 @@
+//! The thread's loops: the running one (what `get_running_loop`, `create_task`,
+//! `current_task` and local wakes use) and the one set with `set_event_loop`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::error::RuntimeError;
+use crate::event_loop::{EventLoop, LoopInner};
+use crate::registry::TaskKey;
+use crate::shared::Shared;
+use crate::task::{Task, TaskRef};
+
+thread_local! {
+    static RUNNING: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
+    static SET_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn set_running(event_loop: Option<Rc<LoopInner>>) {
+    let previous = RUNNING.with(|slot| slot.replace(event_loop));
+    drop(previous);
+}
+
+pub(crate) fn running_loop() -> Option<Rc<LoopInner>> {
+    RUNNING
+        .try_with(|slot| slot.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// A wake on the running loop's own thread: straight onto its ready queue, no lock.
+/// Returns `false` when this thread is not running the waker's loop.
+pub(crate) fn wake_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
+    RUNNING
+        .try_with(|slot| match &*slot.borrow() {
+            Some(event_loop) if Arc::ptr_eq(&event_loop.shared, shared) => {
+                event_loop.schedule(key);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
+}
+
+/// Records that the running task's step is suspended on `task` (asyncio's `_fut_waiter`),
+/// so cancelling the running task cancels `task` first.
+pub(crate) fn note_waiting_on(task: TaskRef) {
+    if let Some(event_loop) = running_loop()
+        && let Some(key) = event_loop.current.get()
+        && let Some(current) = event_loop.tasks.borrow().get(key)
+    {
+        *current.header().waiting_on.borrow_mut() = Some(task);
+    }
+}
+
+/// The loop running on this thread (asyncio's `get_running_loop()`); the error says
+/// "no running event loop".
+pub fn get_running_loop() -> Result<EventLoop, RuntimeError> {
+    running_loop()
+        .map(|inner| EventLoop { inner })
+        .ok_or(RuntimeError::NO_RUNNING_LOOP)
+}
+
+/// A new loop (asyncio's `new_event_loop()`).
+pub fn new_event_loop() -> EventLoop {
+    EventLoop::new()
+}
+
+/// The running loop; else the loop set for this thread; else a new loop, which becomes
+/// the thread's loop (the old `asyncio.get_event_loop()` behaviour that seed programs use).
+pub fn get_event_loop() -> EventLoop {
+    if let Ok(running) = get_running_loop() {
+        return running;
+    }
+    SET_LOOP.with(|slot| slot.borrow_mut().get_or_insert_with(EventLoop::new).clone())
+}
+
+/// Sets (or with `None` clears) this thread's loop for [`get_event_loop`].
+pub fn set_event_loop(event_loop: Option<&EventLoop>) {
+    let previous = SET_LOOP.with(|slot| slot.replace(event_loop.cloned()));
+    drop(previous);
+}
+
+/// Wraps `future` in a task on the running loop, scheduled for the next iteration.
+///
+/// # Panics
+///
+/// With "no running event loop" when called outside a running loop (as `tokio::spawn`
+/// panics outside a runtime); use [`EventLoop::create_task`] there.
+pub fn create_task<F: std::future::Future + 'static>(future: F) -> Task<F::Output> {
+    match running_loop() {
+        Some(event_loop) => event_loop.spawn(None, future),
+        None => panic!("create_task: no running event loop"),
+    }
+}
+
+/// [`create_task`] with a name.
+///
+/// # Panics
+///
+/// With "no running event loop" when called outside a running loop.
+pub fn create_task_named<F: std::future::Future + 'static>(
+    name: impl Into<String>,
+    future: F,
+) -> Task<F::Output> {
+    match running_loop() {
+        Some(event_loop) => event_loop.spawn(Some(name.into()), future),
+        None => panic!("create_task: no running event loop"),
+    }
+}
+
+/// The task whose step is running now, if any.
+pub fn current_task() -> Option<TaskRef> {
+    let event_loop = running_loop()?;
+    let key = event_loop.current.get()?;
+    event_loop.task_ref(key)
+}
+
+/// The pending tasks of the running loop (empty when none runs).
+pub fn all_tasks() -> Vec<TaskRef> {
+    get_running_loop()
+        .map(|event_loop| event_loop.all_tasks())
+        .unwrap_or_default()
+}

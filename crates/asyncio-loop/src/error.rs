@@ -1,0 +1,141 @@
+//! The crate's error types. Each `Display` names the operation that failed, and where
+//! asyncio has a message for the same mistake, the message is asyncio's.
+
+use std::fmt;
+
+/// Why a run of the loop (`run_until_complete`, `run_forever`, `run_once`) or another
+/// loop-level operation could not happen, or did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The loop is already running (a run or `close()` was called from inside it).
+    AlreadyRunning,
+    /// The loop has been closed.
+    Closed,
+    /// Another event loop is running on this thread.
+    NestedRun,
+    /// `run_until_complete`: the loop was stopped before the future completed.
+    StoppedBeforeComplete,
+    /// `run_until_complete`: the main task was cancelled.
+    Cancelled,
+    /// `close()` was called on a running loop.
+    CloseRunning,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RunError::AlreadyRunning => "This event loop is already running",
+            RunError::Closed => "Event loop is closed",
+            RunError::NestedRun => "Cannot run the event loop while another loop is running",
+            RunError::StoppedBeforeComplete => "Event loop stopped before Future completed.",
+            RunError::Cancelled => "run_until_complete: the main task was cancelled",
+            RunError::CloseRunning => "Cannot close a running event loop",
+        })
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// `get_running_loop()` (and friends) called where no loop is running on this thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError {
+    pub(crate) message: &'static str,
+}
+
+impl RuntimeError {
+    pub(crate) const NO_RUNNING_LOOP: RuntimeError = RuntimeError {
+        message: "no running event loop",
+    };
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// An operation on a task or future that its state does not allow, as asyncio's
+/// `InvalidStateError`: a result asked for before it is set, or a result set twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidStateError {
+    pub(crate) message: &'static str,
+}
+
+impl InvalidStateError {
+    pub(crate) const NOT_SET: InvalidStateError = InvalidStateError {
+        message: "Result is not set.",
+    };
+    pub(crate) const ALREADY_DONE: InvalidStateError = InvalidStateError {
+        message: "invalid state: the future is already done",
+    };
+    pub(crate) const TAKEN: InvalidStateError = InvalidStateError {
+        message: "Result was already taken.",
+    };
+
+    /// The message, as asyncio would phrase it.
+    pub fn message(&self) -> &'static str {
+        self.message
+    }
+}
+
+impl fmt::Display for InvalidStateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for InvalidStateError {}
+
+/// A [`timeout`](crate::timeout) or [`timeout_at`](crate::timeout_at) ran out before its
+/// future completed; the future was dropped first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeoutError;
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timeout: the deadline passed before the future completed")
+    }
+}
+
+impl std::error::Error for TimeoutError {}
+
+/// Awaiting a [`Future`](crate::Future) that was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CancelledError;
+
+impl fmt::Display for CancelledError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("future: cancelled")
+    }
+}
+
+impl std::error::Error for CancelledError {}
+
+/// Registering a file descriptor with the loop's reactor failed.
+#[derive(Debug)]
+pub enum IoError {
+    /// The loop has been closed.
+    Closed,
+    /// The operating system refused the registration.
+    Register(std::io::Error),
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IoError::Closed => f.write_str("add_reader/add_writer: Event loop is closed"),
+            IoError::Register(e) => write!(f, "add_reader/add_writer: registration failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IoError::Closed => None,
+            IoError::Register(e) => Some(e),
+        }
+    }
+}

@@ -1,0 +1,795 @@
+//! The event loop: asyncio's `_run_once` iteration over a FIFO ready queue, the timers and
+//! the poller, and the public [`EventLoop`] handle.
+//!
+//! One iteration (ASYNCIO_LOOP_MODEL.md): compute the timeout (zero when work is ready or
+//! the loop is stopping, else until the next timer); poll (skipped when the timeout is zero
+//! and no descriptor is registered) and drain the injection queue; pop every timer due;
+//! then run exactly the items that are in the ready queue now. Task steps, callbacks, fired
+//! timers and I/O callbacks are all ready-queue items, which is what keeps the order FIFO.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::error::RunError;
+use crate::exception::{ExceptionContext, default_exception_handler};
+use crate::future::Future;
+use crate::handle::{Callback, CallbackCell, Handle, TimerHandle};
+use crate::io::Io;
+use crate::registry::{Registry, TaskKey};
+use crate::remote::LoopHandle;
+use crate::shared::{Injected, Shared, WakeHook};
+use crate::task::{Header, MainTask, Panic, State, Task, TaskCell, TaskDyn, TaskRef};
+use crate::timers::{TimerEntry, TimerId, Timers};
+
+/// Default `slow_callback_duration`, as asyncio's.
+const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
+
+/// Timers due by `now + CLOCK_RESOLUTION` fire in this iteration (asyncio's
+/// `end_time = self.time() + self._clock_resolution`).
+const CLOCK_RESOLUTION: Duration = Duration::from_nanos(1);
+
+/// The instant `time()` counts from: one for the process, so loops agree.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// One item of the ready queue.
+pub(crate) enum Ready {
+    /// A task's next step.
+    Step(TaskKey),
+    Callback(Rc<dyn Callback>),
+    /// A fired `sleep`/`timeout` timer: wakes the task, whose step runs next iteration.
+    Wake(Waker),
+    /// A descriptor is ready for reading (`false`) or writing (`true`).
+    Io(i32, bool),
+    /// `stop()` as a callback: `run_until_complete`'s done callback, or a remote stop.
+    Stop,
+    /// A `call_soon_threadsafe` callback.
+    Remote(Box<dyn FnOnce() + Send>),
+}
+
+/// The loop's exception handler.
+type ExceptionHandler = Rc<dyn Fn(&ExceptionContext)>;
+
+/// How `run_until_complete` steps its future in place.
+pub(crate) type MainStep<'a> = Option<(TaskKey, &'a mut dyn FnMut() -> bool)>;
+
+/// The loop's state, owned through `Rc` by the [`EventLoop`] handles and the thread-local
+/// running-loop slot. Tasks point back with `Weak`.
+pub(crate) struct LoopInner {
+    pub(crate) shared: Arc<Shared>,
+    ready: RefCell<VecDeque<Ready>>,
+    timers: RefCell<Timers>,
+    pub(crate) tasks: RefCell<Registry>,
+    pub(crate) io: RefCell<Io>,
+    injected: RefCell<Vec<Injected>>,
+    running: Cell<bool>,
+    stopping: Cell<bool>,
+    closed: Cell<bool>,
+    pub(crate) current: Cell<Option<TaskKey>>,
+    debug: Cell<bool>,
+    slow_callback: Cell<Duration>,
+    handler: RefCell<Option<ExceptionHandler>>,
+}
+
+impl LoopInner {
+    fn new() -> LoopInner {
+        let shared = Shared::new().expect("new_event_loop: cannot create the poller");
+        let debug = std::env::var_os("ASYNCIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
+        LoopInner {
+            shared: Arc::new(shared),
+            ready: RefCell::new(VecDeque::new()),
+            timers: RefCell::new(Timers::new()),
+            tasks: RefCell::new(Registry::default()),
+            io: RefCell::new(Io::default()),
+            injected: RefCell::new(Vec::new()),
+            running: Cell::new(false),
+            stopping: Cell::new(false),
+            closed: Cell::new(false),
+            current: Cell::new(None),
+            debug: Cell::new(debug),
+            slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
+            handler: RefCell::new(None),
+        }
+    }
+
+    pub(crate) fn push_ready(&self, item: Ready) {
+        self.ready.borrow_mut().push_back(item);
+    }
+
+    /// Queues the next step of the task under `key`, unless it is queued already or gone.
+    pub(crate) fn schedule(&self, key: TaskKey) {
+        let tasks = self.tasks.borrow();
+        if let Some(task) = tasks.get(key) {
+            let header = task.header();
+            if !header.scheduled.replace(true) {
+                self.push_ready(Ready::Step(key));
+            }
+        }
+    }
+
+    pub(crate) fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        let callback = CallbackCell::new_rc(f);
+        if !self.closed.get() {
+            self.push_ready(Ready::Callback(Rc::clone(&callback)));
+        }
+        Handle { callback }
+    }
+
+    pub(crate) fn insert_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
+        self.timers.borrow_mut().insert(deadline, entry)
+    }
+
+    pub(crate) fn cancel_timer(&self, id: TimerId) {
+        let removed = self.timers.borrow_mut().cancel(id);
+        drop(removed);
+    }
+
+    pub(crate) fn timer_fired(&self, id: TimerId) -> bool {
+        self.timers.borrow().has_fired(id)
+    }
+
+    pub(crate) fn spawn<F: std::future::Future + 'static>(
+        self: &Rc<Self>,
+        name: Option<String>,
+        future: F,
+    ) -> Task<F::Output> {
+        let key = self.tasks.borrow().next_key();
+        let header = Header::new(key, name, &self.shared, Rc::downgrade(self), false);
+        let cell = Rc::new(TaskCell::new(header, future));
+        if self.closed.get() {
+            // asyncio refuses with "Event loop is closed"; here the task is born cancelled
+            // so the handle still answers honestly.
+            cell.abort();
+            return Task::new(cell);
+        }
+        self.tasks.borrow_mut().insert(key, cell.clone());
+        self.schedule(key);
+        Task::new(cell)
+    }
+
+    pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.handler.borrow().clone();
+        match handler {
+            Some(handler) => {
+                // A panicking handler must not take the loop down.
+                if catch_unwind(AssertUnwindSafe(|| handler(context))).is_err() {
+                    default_exception_handler(context);
+                }
+            }
+            None => default_exception_handler(context),
+        }
+    }
+
+    pub(crate) fn task_ref(&self, key: TaskKey) -> Option<TaskRef> {
+        self.tasks.borrow().get(key).map(|task| TaskRef {
+            task: Rc::clone(task),
+        })
+    }
+
+    fn check_can_run(&self) -> Result<(), RunError> {
+        if self.closed.get() {
+            return Err(RunError::Closed);
+        }
+        if self.running.get() {
+            return Err(RunError::AlreadyRunning);
+        }
+        if crate::current::running_loop().is_some() {
+            return Err(RunError::NestedRun);
+        }
+        Ok(())
+    }
+
+    /// One iteration. `max_wait` bounds the poll (`None`: until the next timer or wake).
+    fn run_once(&self, main: &mut MainStep<'_>, max_wait: Option<Duration>) {
+        // 1. How long the poll may block.
+        let timeout = if !self.ready.borrow().is_empty() || self.stopping.get() {
+            Some(Duration::ZERO)
+        } else {
+            let next = self.timers.borrow().next_deadline();
+            let until_timer = next.map(|at| at.saturating_duration_since(Instant::now()));
+            match (until_timer, max_wait) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+
+        // 2. I/O and work from other threads.
+        self.poll(timeout);
+
+        // 3. Timers due by now (+ the clock's resolution), in deadline order.
+        let end = Instant::now() + CLOCK_RESOLUTION;
+        loop {
+            let entry = self.timers.borrow_mut().pop_expired(end);
+            match entry {
+                Some(TimerEntry::Callback(callback)) => {
+                    callback.mark_fired();
+                    if !callback.cancelled() {
+                        self.push_ready(Ready::Callback(callback));
+                    }
+                }
+                Some(TimerEntry::Wake(waker)) => self.push_ready(Ready::Wake(waker)),
+                None => break,
+            }
+        }
+
+        // 4. Exactly what is ready now; what they schedule waits for the next iteration.
+        let count = self.ready.borrow().len();
+        for _ in 0..count {
+            let item = self.ready.borrow_mut().pop_front();
+            let Some(item) = item else { break };
+            if self.debug.get() {
+                let started = Instant::now();
+                let what = self.describe(&item, main);
+                self.run_ready(item, main);
+                let took = started.elapsed();
+                if took >= self.slow_callback.get() {
+                    let (description, task) = what;
+                    let context = ExceptionContext::new(
+                        format!(
+                            "Executing {description} took {:.3} seconds",
+                            took.as_secs_f64()
+                        ),
+                        task,
+                        None,
+                    );
+                    self.call_exception_handler(&context);
+                }
+            } else {
+                self.run_ready(item, main);
+            }
+        }
+    }
+
+    /// Blocks in the poller for at most `timeout`, then queues ready descriptors and
+    /// injected work.
+    fn poll(&self, timeout: Option<Duration>) {
+        let has_io = !self.io.borrow().is_empty();
+        let zero = timeout == Some(Duration::ZERO);
+        if has_io || !zero {
+            let timeout = if !zero && self.shared.prepare_sleep() {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            let mut io = self.io.borrow_mut();
+            let waited = io.wait(&self.shared.poller, timeout);
+            self.shared.awake();
+            if let Err(error) = waited {
+                drop(io);
+                let context = ExceptionContext::new(
+                    format!("poll: waiting for I/O failed: {error}"),
+                    None,
+                    None,
+                );
+                self.call_exception_handler(&context);
+            } else {
+                let mut ready = self.ready.borrow_mut();
+                io.dispatch(|fd, writable| ready.push_back(Ready::Io(fd, writable)));
+            }
+        }
+        let mut injected = self.injected.take();
+        self.shared.drain(&mut injected);
+        for item in injected.drain(..) {
+            match item {
+                Injected::Wake(waker) => {
+                    waker
+                        .queued
+                        .store(false, std::sync::atomic::Ordering::Release);
+                    self.schedule(waker.key);
+                }
+                Injected::Call(f) => self.push_ready(Ready::Remote(f)),
+                Injected::Stop => self.push_ready(Ready::Stop),
+            }
+        }
+        *self.injected.borrow_mut() = injected;
+    }
+
+    fn describe(&self, item: &Ready, main: &MainStep<'_>) -> (String, Option<TaskRef>) {
+        match item {
+            Ready::Step(key) => {
+                let task = self.task_ref(*key);
+                let _ = main;
+                let text = task
+                    .as_ref()
+                    .map_or_else(|| "<Task>".to_owned(), |t| format!("{t:?}"));
+                (text, task)
+            }
+            Ready::Callback(_) | Ready::Remote(_) => ("<Handle>".to_owned(), None),
+            Ready::Wake(_) => ("<TimerHandle sleep wake-up>".to_owned(), None),
+            Ready::Io(fd, writable) => {
+                let kind = if *writable { "writer" } else { "reader" };
+                (format!("<Handle {kind} fd={fd}>"), None)
+            }
+            Ready::Stop => ("<Handle stop>".to_owned(), None),
+        }
+    }
+
+    fn run_ready(&self, item: Ready, main: &mut MainStep<'_>) {
+        match item {
+            Ready::Step(key) => self.run_step(key, main),
+            Ready::Callback(callback) => self.guarded("callback", || callback.run()),
+            Ready::Wake(waker) => waker.wake(),
+            Ready::Io(fd, writable) => {
+                let callback = self.io.borrow().callback(fd, writable);
+                if let Some(callback) = callback {
+                    self.guarded("I/O callback", || (callback.borrow_mut())());
+                }
+            }
+            Ready::Stop => self.stopping.set(true),
+            Ready::Remote(f) => self.guarded("call_soon_threadsafe callback", f),
+        }
+    }
+
+    /// Runs a callback, reporting a panic through the exception handler (asyncio's
+    /// "Exception in callback ...") instead of unwinding through the loop.
+    fn guarded(&self, what: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            let context = ExceptionContext::new(
+                format!("Exception in {what}"),
+                None,
+                Some(Panic::from_payload(&*payload)),
+            );
+            self.call_exception_handler(&context);
+        }
+    }
+
+    fn run_step(&self, key: TaskKey, main: &mut MainStep<'_>) {
+        let task = match self.tasks.borrow().get(key) {
+            Some(task) => Rc::clone(task),
+            None => return,
+        };
+        let header = task.header();
+        header.scheduled.set(false);
+        let waiting_on = header.waiting_on.borrow_mut().take();
+        drop(waiting_on);
+        let previous = self.current.replace(Some(key));
+        let finished = match main {
+            Some((main_key, step)) if *main_key == key => step(),
+            _ => task.step(),
+        };
+        self.current.set(previous);
+        if finished {
+            self.finish(task);
+        }
+    }
+
+    /// A task has ended: out of the registry, then its done actions in order.
+    fn finish(&self, task: Rc<dyn TaskDyn>) {
+        let task = TaskRef { task };
+        let header = task.task.header();
+        self.tasks.borrow_mut().remove(header.key);
+        let waiting_on = header.waiting_on.borrow_mut().take();
+        drop(waiting_on);
+        if header.is_main {
+            // run_until_complete's done callback (added first): stop after this iteration's
+            // successor has run, as asyncio's `_run_until_complete_cb`.
+            self.push_ready(Ready::Stop);
+        }
+        let actions = header.take_done_actions();
+        let event_loop = header.event_loop.upgrade();
+        actions.run(&task, event_loop.as_ref());
+        if !header.handle_alive.get() && header.unretrieved_panic() {
+            crate::task::report_unretrieved(&task);
+        }
+    }
+
+    /// Drops everything pending: callbacks, timers, injected work, descriptors, and every
+    /// task's future (each marked cancelled). Borrows are released before anything user
+    /// code owns is dropped, since those drops may call back into the loop.
+    fn shutdown(&self) {
+        self.closed.set(true);
+        let injected = self.shared.close();
+        drop(injected);
+        let tasks = self.tasks.borrow_mut().drain();
+        if self.debug.get() {
+            for task in &tasks {
+                if !task.header().done() {
+                    let context = ExceptionContext::new(
+                        "Task was destroyed but it is pending!".to_owned(),
+                        Some(TaskRef {
+                            task: Rc::clone(task),
+                        }),
+                        None,
+                    );
+                    self.call_exception_handler(&context);
+                }
+            }
+        }
+        for task in &tasks {
+            task.abort();
+            let awaiter = task.header().take_done_actions();
+            drop(awaiter);
+        }
+        drop(tasks);
+        // Callbacks and timers may own tasks or futures: keep emptying until quiet.
+        loop {
+            let ready = std::mem::take(&mut *self.ready.borrow_mut());
+            let timers = std::mem::replace(&mut *self.timers.borrow_mut(), Timers::new());
+            let io = std::mem::take(&mut *self.io.borrow_mut());
+            if ready.is_empty() && timers.len() == 0 && io.is_empty() {
+                break;
+            }
+            io.close(&self.shared.poller);
+            drop(ready);
+            drop(timers);
+        }
+        let injected = self.shared.close();
+        drop(injected);
+    }
+}
+
+impl Drop for LoopInner {
+    fn drop(&mut self) {
+        if !self.closed.get() {
+            self.shutdown();
+        }
+    }
+}
+
+/// Keeps the loop marked running (and this thread's running loop) for a run's duration,
+/// and restores both even if the run unwinds.
+struct Running<'a> {
+    inner: &'a Rc<LoopInner>,
+}
+
+impl<'a> Running<'a> {
+    fn enter(inner: &'a Rc<LoopInner>) -> Running<'a> {
+        inner.running.set(true);
+        crate::current::set_running(Some(Rc::clone(inner)));
+        Running { inner }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.inner.running.set(false);
+        self.inner.stopping.set(false);
+        crate::current::set_running(None);
+    }
+}
+
+/// An asyncio event loop: one thread, FIFO callbacks and task steps, timers, I/O readiness.
+///
+/// `EventLoop` is a cheap handle (`Rc` inside, so `!Send`): clones name the same loop.
+/// Other threads reach it through [`EventLoop::handle`].
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncio_loop::{EventLoop, sleep};
+///
+/// let event_loop = EventLoop::new();
+/// let answer = event_loop.run_until_complete(async {
+///     sleep(Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(answer, Ok(42));
+/// event_loop.close().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct EventLoop {
+    pub(crate) inner: Rc<LoopInner>,
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl EventLoop {
+    /// A new loop, not running, not set as the thread's loop (asyncio's
+    /// `new_event_loop()`). Debug mode starts on when `ASYNCIO_DEBUG` is set (not `0`).
+    pub fn new() -> EventLoop {
+        EventLoop {
+            inner: Rc::new(LoopInner::new()),
+        }
+    }
+
+    /// Runs the loop until `future` completes and returns its output.
+    ///
+    /// The future is wrapped as the main task (named `Task-N` like any task) and polled in
+    /// place, so it needs no `'static`. As in asyncio, the loop returns after the iteration
+    /// that follows the main task's completion, so other tasks ready then get their step.
+    /// A panic in `future` is resumed from here once the loop is left consistent (not
+    /// running). Errors: [`RunError::Closed`], [`RunError::AlreadyRunning`],
+    /// [`RunError::NestedRun`], [`RunError::StoppedBeforeComplete`] (`stop()` was called
+    /// first; the future is dropped), [`RunError::Cancelled`] (the main task was cancelled).
+    pub fn run_until_complete<F: std::future::Future>(
+        &self,
+        future: F,
+    ) -> Result<F::Output, RunError> {
+        let inner = &self.inner;
+        inner.check_can_run()?;
+        let running = Running::enter(inner);
+
+        let key = inner.tasks.borrow().next_key();
+        let main = Rc::new(MainTask {
+            header: Header::new(key, None, &inner.shared, Rc::downgrade(inner), true),
+        });
+        inner.tasks.borrow_mut().insert(key, main.clone());
+        inner.schedule(key);
+
+        let mut slot = pin!(Some(future));
+        let mut outcome: Option<std::thread::Result<F::Output>> = None;
+        let mut step = || -> bool {
+            let header = &main.header;
+            if header.cancel_requested.get() {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| slot.set(None))) {
+                    outcome = Some(Err(payload));
+                    header.set_state(State::Panicked);
+                } else {
+                    header.set_state(State::Cancelled);
+                }
+                return true;
+            }
+            let mut cx = Context::from_waker(&header.waker);
+            let polled = catch_unwind(AssertUnwindSafe(|| match slot.as_mut().as_pin_mut() {
+                Some(future) => future.poll(&mut cx),
+                None => Poll::Pending,
+            }));
+            match polled {
+                Ok(Poll::Pending) => false,
+                Ok(Poll::Ready(output)) => {
+                    outcome = Some(Ok(output));
+                    header.set_state(State::Finished);
+                    true
+                }
+                Err(payload) => {
+                    outcome = Some(Err(payload));
+                    header.set_state(State::Panicked);
+                    true
+                }
+            }
+        };
+        let mut main_step: MainStep<'_> = Some((key, &mut step));
+        loop {
+            inner.run_once(&mut main_step, None);
+            if inner.stopping.get() {
+                break;
+            }
+        }
+        let leftover = inner.tasks.borrow_mut().remove(key);
+        drop(leftover);
+        // The future (if unfinished) is dropped while the loop still counts as running, so
+        // its `Drop` may use the loop (cancel timers, tasks).
+        slot.set(None);
+        drop(running);
+        match outcome {
+            Some(Ok(output)) => Ok(output),
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            None if main.header.state() == State::Cancelled => Err(RunError::Cancelled),
+            None => Err(RunError::StoppedBeforeComplete),
+        }
+    }
+
+    /// Runs the loop until [`stop`](Self::stop) is called.
+    pub fn run_forever(&self) -> Result<(), RunError> {
+        let inner = &self.inner;
+        inner.check_can_run()?;
+        let _running = Running::enter(inner);
+        loop {
+            inner.run_once(&mut None, None);
+            if inner.stopping.get() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Makes a running loop return after the current iteration; makes the next
+    /// `run_forever()` run exactly one iteration (with a zero timeout).
+    pub fn stop(&self) {
+        self.inner.stopping.set(true);
+    }
+
+    /// Runs exactly one iteration without blocking (asyncio's `stop(); run_forever()`):
+    /// for a host program that steps the loop from its own frame loop.
+    pub fn run_once(&self) -> Result<(), RunError> {
+        self.run_once_timeout(Duration::ZERO)
+    }
+
+    /// Runs exactly one iteration, waiting at most `max_wait` for a timer, a descriptor or
+    /// a wake if nothing is ready.
+    pub fn run_once_timeout(&self, max_wait: Duration) -> Result<(), RunError> {
+        let inner = &self.inner;
+        inner.check_can_run()?;
+        let _running = Running::enter(inner);
+        inner.run_once(&mut None, Some(max_wait));
+        Ok(())
+    }
+
+    /// Closes the loop: drops pending callbacks, timers and tasks (their futures are dropped
+    /// here, on this thread). Idempotent; an error while the loop runs.
+    pub fn close(&self) -> Result<(), RunError> {
+        if self.inner.running.get() {
+            return Err(RunError::CloseRunning);
+        }
+        if !self.inner.closed.get() {
+            self.inner.shutdown();
+        }
+        Ok(())
+    }
+
+    /// Whether the loop is running.
+    pub fn is_running(&self) -> bool {
+        self.inner.running.get()
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
+    }
+
+    /// Schedules `f` to run in the next iteration, after what is already ready (FIFO).
+    pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        self.inner.call_soon(f)
+    }
+
+    /// Schedules `f` to run `delay` from now.
+    pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
+        self.call_at(Instant::now() + delay, f)
+    }
+
+    /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
+    pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
+        let callback = CallbackCell::new_rc(f);
+        let timer = self
+            .inner
+            .insert_timer(when, TimerEntry::Callback(Rc::clone(&callback)));
+        TimerHandle {
+            callback,
+            when,
+            timer,
+            event_loop: Rc::downgrade(&self.inner),
+        }
+    }
+
+    /// Seconds on the loop's monotonic clock (asyncio's `loop.time()`).
+    pub fn time(&self) -> f64 {
+        Instant::now().duration_since(epoch()).as_secs_f64()
+    }
+
+    /// The loop's clock as an `Instant`.
+    pub fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Wraps `future` in a task named `Task-N`, scheduled for the next iteration (never run
+    /// eagerly). Dropping the returned handle does not cancel it.
+    pub fn create_task<F: std::future::Future + 'static>(&self, future: F) -> Task<F::Output> {
+        self.inner.spawn(None, future)
+    }
+
+    /// [`create_task`](Self::create_task) with a name.
+    pub fn create_task_named<F: std::future::Future + 'static>(
+        &self,
+        name: impl Into<String>,
+        future: F,
+    ) -> Task<F::Output> {
+        self.inner.spawn(Some(name.into()), future)
+    }
+
+    /// A settable future bound to this loop (asyncio's `loop.create_future()`).
+    pub fn create_future<T: 'static>(&self) -> Future<T> {
+        Future::new(Rc::downgrade(&self.inner))
+    }
+
+    /// Every pending task of this loop (the main task of `run_until_complete` included).
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        self.inner
+            .tasks
+            .borrow()
+            .iter()
+            .filter(|task| !task.header().done())
+            .map(|task| TaskRef {
+                task: Rc::clone(task),
+            })
+            .collect()
+    }
+
+    /// asyncio's `runners._cancel_all_tasks`: cancels every pending task and runs the loop
+    /// until all of them have finished. Panics they end with are reported as never
+    /// retrieved (when nobody holds their handle). Does nothing on a running or closed loop.
+    pub fn cancel_all_tasks(&self) {
+        let tasks = self.all_tasks();
+        if tasks.is_empty() || self.is_running() || self.is_closed() {
+            return;
+        }
+        for task in &tasks {
+            task.cancel();
+        }
+        let _ = self.run_until_complete(AllDone { tasks });
+    }
+
+    /// Turns debug mode on or off (slow steps and pending tasks at close are reported).
+    pub fn set_debug(&self, on: bool) {
+        self.inner.debug.set(on);
+    }
+
+    /// Whether debug mode is on.
+    pub fn get_debug(&self) -> bool {
+        self.inner.debug.get()
+    }
+
+    /// In debug mode, callbacks and task steps taking at least this long are reported
+    /// (default 100 ms).
+    pub fn set_slow_callback_duration(&self, duration: Duration) {
+        self.inner.slow_callback.set(duration);
+    }
+
+    /// Sets the handler for the loop's reports (`None`: the default, one line on stderr).
+    pub fn set_exception_handler(&self, handler: Option<impl Fn(&ExceptionContext) + 'static>) {
+        *self.inner.handler.borrow_mut() = handler.map(|h| Rc::new(h) as ExceptionHandler);
+    }
+
+    /// Calls the exception handler with `context` (asyncio's `call_exception_handler`).
+    pub fn call_exception_handler(&self, context: &ExceptionContext) {
+        self.inner.call_exception_handler(context);
+    }
+
+    /// A `Send + Sync` handle for other threads.
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(Arc::clone(&self.inner.shared))
+    }
+
+    /// Sets a hook run (on the waking thread) when another thread wakes the loop: a host
+    /// loop that sleeps between frames learns there is work for `run_once`.
+    pub fn set_wake_hook(&self, hook: Option<impl Fn() + Send + Sync + 'static>) {
+        self.inner
+            .shared
+            .set_hook(hook.map(|h| Arc::new(h) as WakeHook));
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "<EventLoop running={} closed={} debug={}>",
+            py_bool(self.is_running()),
+            py_bool(self.is_closed()),
+            py_bool(self.get_debug())
+        )
+    }
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+impl PartialEq for EventLoop {
+    fn eq(&self, other: &EventLoop) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for EventLoop {}
+
+/// Resolves when every task in `tasks` is done (`cancel_all_tasks`).
+struct AllDone {
+    tasks: Vec<TaskRef>,
+}
+
+impl std::future::Future for AllDone {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        while let Some(task) = self.tasks.last() {
+            if task.done() {
+                self.tasks.pop();
+            } else {
+                task.wake_when_done(cx.waker());
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(())
+    }
+}

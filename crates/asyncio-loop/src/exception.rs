@@ -1,0 +1,57 @@
+//! What the loop reports to its exception handler: a panic nobody retrieved, a panicking
+//! callback, a slow step in debug mode, tasks still pending at close.
+
+use std::fmt;
+
+use crate::task::{Panic, TaskRef};
+
+/// One report to the loop's exception handler (asyncio's `context` dict).
+#[derive(Debug, Clone)]
+pub struct ExceptionContext {
+    message: String,
+    task: Option<TaskRef>,
+    panic: Option<Panic>,
+}
+
+impl ExceptionContext {
+    pub(crate) fn new(message: String, task: Option<TaskRef>, panic: Option<Panic>) -> Self {
+        ExceptionContext {
+            message,
+            task,
+            panic,
+        }
+    }
+
+    /// What happened, as asyncio words it (e.g. "Task exception was never retrieved").
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The task concerned, if any.
+    pub fn task(&self) -> Option<&TaskRef> {
+        self.task.as_ref()
+    }
+
+    /// The panic concerned, if any.
+    pub fn panic(&self) -> Option<&Panic> {
+        self.panic.as_ref()
+    }
+}
+
+impl fmt::Display for ExceptionContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(task) = &self.task {
+            write!(f, "; future: {task:?}")?;
+        }
+        if let Some(panic) = &self.panic {
+            write!(f, "; {panic}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The default handler: one line on stderr.
+pub(crate) fn default_exception_handler(context: &ExceptionContext) {
+    eprintln!("{context}");
+}

@@ -1,0 +1,78 @@
+//! asyncio's event loop, in Rust: one loop per thread drives tasks (futures that need not
+//! be `Send`) and callbacks in FIFO order, sleeps in [`polling`] until the next timer, a
+//! descriptor or a wake from another thread, and orders work exactly as CPython's asyncio
+//! does, iteration by iteration.
+//!
+//! The pieces, and how work travels through them:
+//!
+//! - [`EventLoop`]: the ready queue, timers and poller. Each iteration runs exactly the
+//!   items that were ready when it began; what they make ready runs in the next one.
+//! - [`Task`]: a future wrapped by [`create_task`]; each step is a ready-queue item. Its
+//!   waker is `Send + Sync`: on the loop's thread a wake pushes the step onto the ready
+//!   queue directly, from another thread it goes through an injection queue and one
+//!   poller notify.
+//! - [`sleep`], [`timeout`]: one timer entry each, whose firing wakes the task.
+//! - [`Future`]: asyncio's settable future; [`shield`]; [`LoopHandle`] for other threads.
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//! use asyncio_loop::{EventLoop, create_task, sleep};
+//!
+//! let event_loop = EventLoop::new();
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! let out = event_loop.run_until_complete({
+//!     let log = Rc::clone(&log);
+//!     async move {
+//!         let mut tasks = Vec::new();
+//!         for name in ["a", "b"] {
+//!             let log = Rc::clone(&log);
+//!             tasks.push(create_task(async move {
+//!                 for i in 0..2 {
+//!                     log.borrow_mut().push(format!("{name}{i}"));
+//!                     sleep(Duration::ZERO).await; // yield one iteration
+//!                 }
+//!             }));
+//!         }
+//!         for task in tasks {
+//!             task.await.unwrap();
+//!         }
+//!         sleep(Duration::from_millis(1)).await;
+//!         "done"
+//!     }
+//! });
+//! assert_eq!(out, Ok("done"));
+//! assert_eq!(*log.borrow(), ["a0", "b0", "a1", "b1"]);
+//! event_loop.close().unwrap();
+//! ```
+
+mod current;
+mod error;
+mod event_loop;
+mod exception;
+mod future;
+mod handle;
+#[cfg(unix)]
+mod io;
+mod registry;
+mod remote;
+mod shared;
+mod shield;
+mod sleep;
+mod task;
+mod timers;
+
+pub use current::{
+    all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
+    new_event_loop, set_event_loop,
+};
+pub use error::{CancelledError, InvalidStateError, IoError, RunError, RuntimeError, TimeoutError};
+pub use event_loop::EventLoop;
+pub use exception::ExceptionContext;
+pub use future::Future;
+pub use handle::{Handle, TimerHandle};
+pub use remote::{ConcurrentFuture, LoopHandle};
+pub use shield::{Shield, shield};
+pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
+pub use task::{Panic, Task, TaskError, TaskRef};

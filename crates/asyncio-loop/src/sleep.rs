@@ -1,0 +1,219 @@
+//! Timer futures: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`].
+//!
+//! Each costs one timer entry holding the waker of the task that polls it, and nothing
+//! else: when the timer fires, the loop queues that waker, the task's step runs the next
+//! iteration and sees from the deadline that its timer has fired. Dropping one before then
+//! cancels its entry (O(1) with the wheel). They must be polled by a task of a running
+//! [`EventLoop`](crate::EventLoop) and wake the task that first polled them; they are
+//! `Send`, so they can live in futures handed to [`LoopHandle::spawn`](crate::LoopHandle::spawn).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::current::running_loop;
+use crate::error::TimeoutError;
+use crate::event_loop::LoopInner;
+use crate::timers::{TimerEntry, TimerId};
+
+/// The running loop, for a timer future being polled.
+fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
+    running_loop().unwrap_or_else(|| panic!("{what}: no running event loop"))
+}
+
+/// A timer entry owned by a future: which loop holds it, and its id there.
+#[derive(Default)]
+struct TimerSlot {
+    timer: Option<(usize, TimerId)>,
+}
+
+impl TimerSlot {
+    fn loop_id(event_loop: &LoopInner) -> usize {
+        Arc::as_ptr(&event_loop.shared) as usize
+    }
+
+    /// `Some(true)` once the timer has fired, `Some(false)` while pending, `None` when no
+    /// timer is set (first poll).
+    fn fired(&self, event_loop: &LoopInner) -> Option<bool> {
+        let (owner, id) = self.timer?;
+        Some(owner == Self::loop_id(event_loop) && event_loop.timer_fired(id))
+    }
+
+    fn set(&mut self, event_loop: &LoopInner, deadline: Instant, cx: &Context<'_>) {
+        let id = event_loop.insert_timer(deadline, TimerEntry::Wake(cx.waker().clone()));
+        self.timer = Some((Self::loop_id(event_loop), id));
+    }
+
+    /// Cancels a pending entry. Only on the running loop that holds it: a closed loop has
+    /// dropped its timers already, and anywhere else leaving the entry to fire is harmless
+    /// (it wakes a task that ignores the wake).
+    fn cancel(&mut self) {
+        if let Some((owner, id)) = self.timer.take()
+            && let Some(event_loop) = running_loop()
+            && owner == Self::loop_id(&event_loop)
+            && !event_loop.timer_fired(id)
+        {
+            event_loop.cancel_timer(id);
+        }
+    }
+}
+
+impl Drop for TimerSlot {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// The future of [`sleep`] and [`sleep_until`].
+#[derive(Default)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    /// `None`: `sleep(Duration::ZERO)`, a bare yield of one iteration.
+    deadline: Option<Instant>,
+    yielded: bool,
+    done: bool,
+    slot: TimerSlot,
+}
+
+/// Completes after `delay` (asyncio's `sleep`). `sleep(Duration::ZERO)` yields exactly one
+/// loop iteration and sets no timer.
+///
+/// ```
+/// use std::time::Duration;
+/// asyncio_loop::EventLoop::new()
+///     .run_until_complete(asyncio_loop::sleep(Duration::from_millis(2)))
+///     .unwrap();
+/// ```
+pub fn sleep(delay: Duration) -> Sleep {
+    if delay.is_zero() {
+        Sleep::default()
+    } else {
+        sleep_until(Instant::now() + delay)
+    }
+}
+
+/// Completes at `when`, or the iteration after next if it has passed.
+pub fn sleep_until(when: Instant) -> Sleep {
+    Sleep {
+        deadline: Some(when),
+        ..Sleep::default()
+    }
+}
+
+impl Sleep {
+    /// When the sleep ends (`None` for a bare yield).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let Some(deadline) = self.deadline else {
+            if self.yielded {
+                self.done = true;
+                return Poll::Ready(());
+            }
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
+        let event_loop = loop_for("sleep");
+        match self.slot.fired(&event_loop) {
+            None => {
+                self.slot.set(&event_loop, deadline, cx);
+                Poll::Pending
+            }
+            Some(false) => Poll::Pending,
+            Some(true) => {
+                self.slot.timer = None;
+                self.done = true;
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+pin_project! {
+    /// The future of [`timeout`] and [`timeout_at`]: `Ok(output)`, or `Err(TimeoutError)`
+    /// once the deadline passed, with the inner future dropped first.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: Option<F>,
+        deadline: Instant,
+        slot: TimerSlot,
+    }
+}
+
+/// Runs `future` for at most `delay` (asyncio's `wait_for`). A future that is ready at
+/// once costs no timer; otherwise one timer entry, cancelled when the future wins.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncio_loop::{EventLoop, TimeoutError, sleep, timeout};
+///
+/// let out = EventLoop::new().run_until_complete(async {
+///     timeout(Duration::from_millis(1), sleep(Duration::from_secs(60))).await
+/// });
+/// assert_eq!(out, Ok(Err(TimeoutError)));
+/// ```
+pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
+    timeout_at(Instant::now() + delay, future)
+}
+
+/// Runs `future` until `when` at the latest; see [`timeout`].
+pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
+    Timeout {
+        future: Some(future),
+        deadline: when,
+        slot: TimerSlot::default(),
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, TimeoutError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("timeout: polled after completion");
+        };
+        if let Poll::Ready(output) = future.poll(cx) {
+            this.future.set(None);
+            this.slot.cancel();
+            return Poll::Ready(Ok(output));
+        }
+        let event_loop = loop_for("timeout");
+        match this.slot.fired(&event_loop) {
+            None => {
+                this.slot.set(&event_loop, *this.deadline, cx);
+                Poll::Pending
+            }
+            Some(false) => Poll::Pending,
+            Some(true) => {
+                this.slot.timer = None;
+                this.future.set(None);
+                Poll::Ready(Err(TimeoutError))
+            }
+        }
+    }
+}

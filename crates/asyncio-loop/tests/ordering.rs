@@ -1,0 +1,306 @@
+//! Pins asyncio's interleavings. Each test's expected trace is what the CPython 3.11
+//! program of the same name in `tests/python/` prints (`python3 tests/python/<name>.py`);
+//! a ticker callback that re-schedules itself with `call_soon` marks iteration boundaries
+//! where the order alone would not show an off-by-one iteration.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use asyncio_loop::{EventLoop, create_task, get_running_loop, sleep, sleep_until};
+
+/// A shared list of trace lines.
+#[derive(Clone, Default)]
+struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    fn push(&self, line: impl Into<String>) {
+        self.0.borrow_mut().push(line.into());
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// Logs `iter n` once per iteration until `limit`.
+fn ticker(event_loop: EventLoop, log: Log, n: u32, limit: u32) {
+    log.push(format!("iter {n}"));
+    if n < limit {
+        let next = event_loop.clone();
+        event_loop.call_soon(move || ticker(next, log, n + 1, limit));
+    }
+}
+
+fn start_ticker(log: &Log, limit: u32) {
+    let event_loop = get_running_loop().unwrap();
+    let (l, log) = (event_loop.clone(), log.clone());
+    event_loop.call_soon(move || ticker(l, log, 1, limit));
+}
+
+/// tests/python/counters.py (seed 000).
+#[test]
+fn three_counters_with_sleep() {
+    let log = Log::default();
+    async fn counter(log: Log, name: &'static str, max: u32) -> String {
+        for count in 1..=max {
+            log.push(format!("{name}: {count}"));
+            sleep(Duration::from_millis(10)).await;
+        }
+        format!("{name} done")
+    }
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    let results = event_loop
+        .run_until_complete(async move {
+            let tasks: Vec<_> = [("A", 1), ("B", 2), ("C", 3)]
+                .into_iter()
+                .map(|(name, max)| create_task(counter(l.clone(), name, max)))
+                .collect();
+            let mut results = Vec::new();
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            results
+        })
+        .unwrap();
+    log.push(format!("{results:?}"));
+    event_loop.close().unwrap();
+    assert_eq!(
+        log.lines(),
+        [
+            "A: 1",
+            "B: 1",
+            "C: 1",
+            "B: 2",
+            "C: 2",
+            "C: 3",
+            r#"["A done", "B done", "C done"]"#
+        ]
+    );
+}
+
+/// tests/python/stepping.py (seed 002): `run_once` from the program's own loop.
+#[test]
+fn stepping_with_run_once() {
+    let log = Log::default();
+    async fn gen_(log: Log, name: &'static str, count: u32) {
+        log.push(format!("{name} start"));
+        for i in 0..count {
+            log.push(format!("{name} {i}"));
+            sleep(Duration::ZERO).await;
+        }
+        log.push(format!("{name} done"));
+    }
+    let event_loop = EventLoop::new();
+    let all_done = event_loop.create_future::<()>();
+    let left = Rc::new(RefCell::new(2));
+    let a = event_loop.create_task(gen_(log.clone(), "a", 3));
+    let b = event_loop.create_task(gen_(log.clone(), "b", 5));
+    for task in [&a, &b] {
+        let (left, all_done) = (left.clone(), all_done.clone());
+        task.add_done_callback(move |_| {
+            *left.borrow_mut() -= 1;
+            if *left.borrow() == 0 {
+                all_done.set_result(()).unwrap();
+            }
+        });
+    }
+    let mut count = 1;
+    while !all_done.done() {
+        log.push(count.to_string());
+        count += 1;
+        event_loop.run_once().unwrap();
+    }
+    log.push("done");
+    event_loop.close().unwrap();
+    let expected =
+        "1|a start|a 0|b start|b 0|2|a 1|b 1|3|a 2|b 2|4|a done|b 3|5|b 4|6|b done|7|done";
+    assert_eq!(log.lines().join("|"), expected);
+}
+
+/// The same with `stop(); run_forever()`, the idiom `run_once` stands for.
+#[test]
+fn stop_then_run_forever_runs_one_iteration() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    let task = event_loop.create_task(async move {
+        for i in 0..3 {
+            l.push(format!("step {i}"));
+            sleep(Duration::ZERO).await;
+        }
+    });
+    let mut iterations = 0;
+    while !task.done() {
+        iterations += 1;
+        event_loop.stop();
+        event_loop.run_forever().unwrap();
+    }
+    assert_eq!(iterations, 4);
+    assert_eq!(log.lines(), ["step 0", "step 1", "step 2"]);
+}
+
+async fn say(log: Log, what: &'static str) -> &'static str {
+    for _ in 0..2 {
+        sleep(Duration::ZERO).await;
+    }
+    log.push(what);
+    what
+}
+
+/// tests/python/create_then_await.py, first half (seed 003): concurrent.
+#[test]
+fn create_then_await_runs_concurrently() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            start_ticker(&l, 5);
+            let t1 = create_task(say(l.clone(), "hello"));
+            let t2 = create_task(say(l.clone(), "world"));
+            l.push("started");
+            l.push(t1.await.unwrap());
+            l.push(t2.await.unwrap());
+            l.push("finished");
+        })
+        .unwrap();
+    let expected = "started|iter 1|iter 2|iter 3|hello|world|iter 4|hello|world|finished|iter 5";
+    assert_eq!(log.lines().join("|"), expected);
+}
+
+/// tests/python/create_then_await.py, second half: sequential.
+#[test]
+fn await_one_by_one_runs_sequentially() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            start_ticker(&l, 5);
+            l.push("started");
+            l.push(say(l.clone(), "hello").await);
+            l.push(say(l.clone(), "world").await);
+            l.push("finished");
+        })
+        .unwrap();
+    let expected = "started|iter 1|iter 2|hello|hello|iter 3|iter 4|world|world|finished|iter 5";
+    assert_eq!(log.lines().join("|"), expected);
+}
+
+/// tests/python/await_task.py: a task awaiting a task, and run_until_complete's return.
+#[test]
+fn task_awaiting_task() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            start_ticker(&l, 9);
+            let l2 = l.clone();
+            let outer = create_task(async move {
+                l2.push("outer start");
+                let l3 = l2.clone();
+                let r = create_task(async move {
+                    l3.push("inner start");
+                    sleep(Duration::ZERO).await;
+                    l3.push("inner end");
+                    1
+                })
+                .await
+                .unwrap();
+                l2.push(format!("outer got {r}"));
+                r + 1
+            });
+            let r = outer.await.unwrap();
+            l.push(format!("main got {r}"));
+        })
+        .unwrap();
+    log.push("returned");
+    event_loop
+        .run_until_complete(sleep(Duration::ZERO))
+        .unwrap();
+    log.push("second run returned");
+    let expected = "iter 1|outer start|iter 2|inner start|iter 3|inner end|iter 4|outer got 1|\
+                    iter 5|main got 2|iter 6|returned|iter 7|iter 8|iter 9|second run returned";
+    assert_eq!(log.lines().join("|"), expected);
+}
+
+/// tests/python/timer_then_step.py: the sleeper steps the iteration after its timer fired;
+/// equal deadlines fire in the order they were set.
+#[test]
+fn sleep_wakes_next_iteration() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            let event_loop = get_running_loop().unwrap();
+            let when = Instant::now() + Duration::from_millis(5);
+            let (l1, el) = (l.clone(), event_loop.clone());
+            event_loop.call_at(when, move || {
+                l1.push("timer callback");
+                let l1 = l1.clone();
+                el.call_soon(move || l1.push("soon from timer callback"));
+            });
+            let sleeper = sleep_until(when);
+            let l2 = l.clone();
+            // The sleep's timer must be set before the third callback's, as in the Python
+            // program: poll it once first.
+            let mut sleeper = std::pin::pin!(sleeper);
+            std::future::poll_fn(|cx| {
+                let _ = sleeper.as_mut().poll(cx);
+                std::task::Poll::Ready(())
+            })
+            .await;
+            event_loop.call_at(when, move || l2.push("second timer callback"));
+            sleeper.await;
+            l.push("sleeper woke");
+        })
+        .unwrap();
+    assert_eq!(
+        log.lines(),
+        [
+            "timer callback",
+            "second timer callback",
+            "soon from timer callback",
+            "sleeper woke"
+        ]
+    );
+}
+
+/// tests/python/stop_order.py: stop() lets the iteration finish; stop() before
+/// run_forever() runs exactly one iteration.
+#[test]
+fn stop_ordering() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let cb = |name: &'static str| {
+        let log = log.clone();
+        move || log.push(name)
+    };
+    event_loop.call_soon(cb("one"));
+    let (el, l) = (event_loop.clone(), log.clone());
+    let after = cb("after stop (next run)");
+    event_loop.call_soon(move || {
+        l.push("stopper");
+        el.stop();
+        el.call_soon(after);
+    });
+    event_loop.call_soon(cb("two"));
+    event_loop.run_forever().unwrap();
+    log.push("run_forever returned");
+    event_loop.call_soon(cb("three"));
+    event_loop.stop();
+    event_loop.run_forever().unwrap();
+    log.push("stepped once");
+    event_loop
+        .run_until_complete(sleep(Duration::ZERO))
+        .unwrap();
+    log.push("done");
+    event_loop.close().unwrap();
+    let expected =
+        "one|stopper|two|run_forever returned|after stop (next run)|three|stepped once|done";
+    assert_eq!(log.lines().join("|"), expected);
+}
