@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("task is {task:?}");
 
     event_loop.run_until_complete(future.clone())??;
-    println!("{}", future.result()?); // what set_result stored
+    println!("{}", future.result()??); // what set_result stored
     event_loop.close()?;
     Ok(())
 }

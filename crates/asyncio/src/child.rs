@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{Task, TaskError};
+use asyncio_loop::{Task, TaskError, TaskRef};
 
 /// Wakes the combinator waiting on its children, and remembers in which order they finished.
 #[derive(Default)]
@@ -117,6 +117,11 @@ impl<T> Child<T> {
             Some(task) if !self.done.get() => task.cancel(),
             _ => false,
         }
+    }
+
+    /// A type-erased handle to the task (`None` once its output was taken).
+    pub(crate) fn task_ref(&self) -> TaskRef {
+        self.task.as_ref().map(Task::as_ref).expect("asked before the output was taken")
     }
 
     /// The handle, for `wait`'s `(done, pending)` sets.

@@ -58,18 +58,16 @@ pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use run::{Runner, run};
 pub use task_group::{Failure, GroupWait, TaskGroup, TaskGroupError};
-pub use wait::{ReturnWhen, Wait, wait};
+pub use wait::{Done, ReturnWhen, Wait, wait};
 pub use wait_for::{shield, shield_task, wait_for};
 
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
-    EventLoop, ExceptionContext, Future, Handle, InvalidStateError, LoopHandle, RunError,
+    CancelledError, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle, InvalidStateError, LoopHandle, RunError,
     RuntimeError, Shield, Sleep, Task, TaskError, TaskRef, Timeout, TimeoutError, TimerHandle,
     all_tasks, create_task, current_task, get_event_loop, get_running_loop, new_event_loop,
     set_event_loop, sleep, sleep_until, timeout, timeout_at,
 };
-/// asyncio's `CancelledError`: awaiting a cancelled task gives `Err(TaskError::Cancelled)`.
-pub use asyncio_loop::TaskError as CancelledError;
 
 // The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).
 pub use asyncio_pool::{Job, JobError, PoolError, PoolStats, ThreadPool, ThreadPoolExecutor};

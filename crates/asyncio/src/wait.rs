@@ -1,9 +1,11 @@
 //! `wait`: wait for a set of tasks until the first finishes, the first fails, or all do,
 //! with an optional timeout, and get them back split into `(done, pending)`.
 //!
-//! Unlike `gather`, `wait` takes tasks and gives the same tasks back (asyncio 3.11 accepts
-//! only tasks and futures here too): the outputs stay inside the `done` tasks until they are
-//! awaited, and the `pending` ones keep running.
+//! Unlike `gather`, `wait` takes tasks (asyncio 3.11 accepts only tasks and futures here
+//! too) and never cancels them: the `pending` ones come back still running. The `done` ones
+//! come back as [`Done`]: the task with its outcome already taken, which is what a Python
+//! program asks each done task for next (`t.result()`), and what `FIRST_EXCEPTION` needs to
+//! look at.
 
 use std::fmt;
 use std::future::Future;
@@ -12,7 +14,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use asyncio_loop::{Sleep, Task};
+use asyncio_loop::{Sleep, Task, TaskError, TaskRef};
 
 use crate::child::{Child, Notify};
 
@@ -21,8 +23,8 @@ use crate::child::{Child, Notify};
 pub enum ReturnWhen {
     /// As soon as any task finishes (or is cancelled).
     FirstCompleted,
-    /// As soon as any task finishes by panicking; when none does, once all have finished.
-    /// (A cancelled task does not count, as in asyncio.)
+    /// As soon as any task panics; when none does, once all have finished. A cancelled task
+    /// does not count, as in asyncio.
     FirstException,
     /// Once every task has finished.
     AllCompleted,
@@ -31,17 +33,22 @@ pub enum ReturnWhen {
 /// asyncio's `wait(aws, timeout=None, return_when=ALL_COMPLETED)`: waits for `tasks` as
 /// `return_when` says, or until `timeout` has passed, and gives `(done, pending)`, each in
 /// the order the tasks were given. Timing out is not an error: the unfinished tasks are in
-/// `pending`, still running. `wait` never cancels anything.
+/// `pending`, still running.
 ///
 /// ```
 /// use std::time::Duration;
 /// use asyncio::ReturnWhen;
 ///
 /// asyncio::run(async {
-///     let quick = asyncio::create_task(asyncio::sleep(Duration::from_millis(1)));
-///     let slow = asyncio::create_task(asyncio::sleep(Duration::from_secs(60)));
+///     let quick = asyncio::create_task(async { "quick" });
+///     let slow = asyncio::create_task(async {
+///         asyncio::sleep(Duration::from_secs(60)).await;
+///         "slow"
+///     });
 ///     let (done, pending) = asyncio::wait([quick, slow], ReturnWhen::FirstCompleted, None).await;
-///     assert_eq!((done.len(), pending.len()), (1, 1));
+///     assert_eq!(done.len(), 1);
+///     assert_eq!(done.into_iter().next().unwrap().result(), Ok("quick"));
+///     assert_eq!(pending.len(), 1);
 ///     pending[0].cancel();
 /// })
 /// .unwrap();
@@ -52,54 +59,96 @@ where
     T: 'static,
 {
     let notify = Notify::new();
-    let children = tasks
+    let children: Vec<_> = tasks
         .into_iter()
         .enumerate()
         .map(|(index, task)| Child::new(task, index, &notify))
         .collect();
+    let refs = children.iter().map(Child::task_ref).collect();
     Wait {
-        children: Some(children),
+        outcomes: children.iter().map(|_| None).collect(),
+        children,
+        refs,
         notify,
         return_when,
         timeout: timeout.map(|d| Box::pin(asyncio_loop::sleep(d))),
+        returned: false,
+    }
+}
+
+/// A task [`wait`] saw finish, with its outcome.
+pub struct Done<T> {
+    task: TaskRef,
+    outcome: Result<T, TaskError>,
+}
+
+impl<T> Done<T> {
+    /// asyncio's `task.result()`: the task's output, or how it failed.
+    pub fn result(self) -> Result<T, TaskError> {
+        self.outcome
+    }
+
+    /// The outcome, borrowed.
+    pub fn outcome(&self) -> &Result<T, TaskError> {
+        &self.outcome
+    }
+
+    /// Whether the task was cancelled.
+    pub fn cancelled(&self) -> bool {
+        matches!(self.outcome, Err(TaskError::Cancelled))
+    }
+
+    /// The task itself (its name, its repr).
+    pub fn task(&self) -> &TaskRef {
+        &self.task
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Done<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Done").field("task", &self.task).field("outcome", &self.outcome).finish()
     }
 }
 
 /// The future of [`wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
-    children: Option<Vec<Child<T>>>,
+    children: Vec<Child<T>>,
+    refs: Vec<TaskRef>,
+    outcomes: Vec<Option<Result<T, TaskError>>>,
     notify: Rc<Notify>,
     return_when: ReturnWhen,
     timeout: Option<Pin<Box<Sleep>>>,
+    returned: bool,
 }
 
 impl<T> Unpin for Wait<T> {}
 
 impl<T: 'static> Future for Wait<T> {
-    type Output = (Vec<Task<T>>, Vec<Task<T>>);
+    type Output = (Vec<Done<T>>, Vec<Task<T>>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let children = this.children.as_ref().expect("Wait polled after it completed");
+        assert!(!this.returned, "Wait polled after it completed");
         this.notify.register(cx);
-        let mut finished_now = false;
+        let mut panicked = false;
         while let Some(index) = this.notify.next_finished() {
-            finished_now = true;
-            if this.return_when == ReturnWhen::FirstException && children[index].panicked() {
-                return Poll::Ready(this.split());
+            if let Some(outcome) = this.children[index].take(cx) {
+                panicked |= matches!(outcome, Err(TaskError::Panicked(_)));
+                this.outcomes[index] = Some(outcome);
             }
         }
-        let all_done = children.iter().all(Child::is_done);
-        let ready = match this.return_when {
-            ReturnWhen::FirstCompleted => finished_now || children.iter().any(Child::is_done),
-            ReturnWhen::FirstException => {
-                all_done || children.iter().any(|c| c.is_done() && c.panicked())
-            }
-            ReturnWhen::AllCompleted => all_done,
-        };
+        let finished = this.outcomes.iter().filter(|o| o.is_some()).count();
+        let all_done = finished == this.children.len();
+        let ready = all_done
+            || match this.return_when {
+                ReturnWhen::FirstCompleted => finished > 0,
+                ReturnWhen::FirstException => panicked,
+                ReturnWhen::AllCompleted => false,
+            };
         let timed_out = this.timeout.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready());
-        if ready || all_done || timed_out {
+        if ready || timed_out {
+            this.returned = true;
             return Poll::Ready(this.split());
         }
         Poll::Pending
@@ -107,13 +156,14 @@ impl<T: 'static> Future for Wait<T> {
 }
 
 impl<T> Wait<T> {
-    fn split(&mut self) -> (Vec<Task<T>>, Vec<Task<T>>) {
+    fn split(&mut self) -> (Vec<Done<T>>, Vec<Task<T>>) {
         let mut done = Vec::new();
         let mut pending = Vec::new();
-        for child in self.children.take().unwrap_or_default() {
-            let finished = child.is_done();
-            if let Some(task) = child.into_task() {
-                if finished { done.push(task) } else { pending.push(task) }
+        let children = std::mem::take(&mut self.children);
+        for ((child, outcome), task) in children.into_iter().zip(self.outcomes.drain(..)).zip(self.refs.drain(..)) {
+            match outcome {
+                Some(outcome) => done.push(Done { task, outcome }),
+                None => pending.extend(child.into_task()),
             }
         }
         (done, pending)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Regenerates tests/expected/<name>.txt from tests/python/<name>.py under CPython 3.11.
-# A few expected files are then adapted by hand where Rust must print something else (a
-# coroutine's or a task's repr, an exception's repr); each Rust example says which line and
-# why at its top. Run from this directory: `sh gen_expected.sh [name...]`.
+# Three expected files are then adapted by hand where Rust must print something else; each
+# Rust example says which line and why at its top:
+#   s000_counter (a coroutine's repr has no address), s000_future (a task's repr has no
+#   coro=<...>), s001_return_exceptions (each Result's Debug instead of a Python repr).
+# Run from this directory: `sh gen_expected.sh [name...]`.
 set -e
 cd "$(dirname "$0")"
 names="$*"
