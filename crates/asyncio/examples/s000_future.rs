@@ -14,7 +14,9 @@ async fn counter_coroutine(max: u32, future: asyncio::Future<&'static str>) {
         println!("{count}");
         asyncio::sleep(Duration::from_millis(10)).await;
     }
-    future.set_result("数え終わりました").expect("the future is set once");
+    future
+        .set_result("数え終わりました")
+        .expect("the future is set once");
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -16,10 +16,19 @@ async fn hello(name: &'static str, wait_time: Duration) -> &'static str {
 }
 
 async fn main_() -> Result<(), asyncio::TaskError> {
-    let (a, b, c) = asyncio::gather!(hello("Taro", WAIT), hello("Jiro", WAIT), hello("Saburo", WAIT)).await?;
+    let (a, b, c) = asyncio::gather!(
+        hello("Taro", WAIT),
+        hello("Jiro", WAIT),
+        hello("Saburo", WAIT)
+    )
+    .await?;
     println!("{}", common::py_list(&[a, b, c]));
 
-    let co_list = vec![hello("Taro", WAIT), hello("Jiro", WAIT), hello("Saburo", WAIT)];
+    let co_list = vec![
+        hello("Taro", WAIT),
+        hello("Jiro", WAIT),
+        hello("Saburo", WAIT),
+    ];
     let result = asyncio::gather(co_list).await?; // Python: gather(*co_list)
     println!("{}", common::py_list(&result));
     Ok(())

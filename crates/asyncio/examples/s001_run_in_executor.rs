@@ -24,7 +24,8 @@ async fn main_() -> Result<(), Box<dyn std::error::Error>> {
     let executor = asyncio::ThreadPool::builder().build()?;
     let event_loop = asyncio::get_running_loop()?;
     let co = event_loop.run_in_executor(Some(&executor), || heavy_task("heavy!"));
-    let (a, b, c, heavy) = asyncio::gather!(hello("Taro"), hello("Jiro"), hello("Saburo"), co).await?;
+    let (a, b, c, heavy) =
+        asyncio::gather!(hello("Taro"), hello("Jiro"), hello("Saburo"), co).await?;
     println!("{}", common::py_list(&[a, b, c, heavy?]));
     executor.shutdown(true, false); // the end of Python's `with` block
     Ok(())

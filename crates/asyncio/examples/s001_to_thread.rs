@@ -22,7 +22,8 @@ async fn hello(name: &'static str) -> &'static str {
 async fn main_() -> Result<(), Box<dyn std::error::Error>> {
     // Python passes the function and its argument apart; a closure does the same here.
     let co = asyncio::to_thread(|| heavy_task("heavy!"));
-    let (a, b, c, heavy) = asyncio::gather!(hello("Taro"), hello("Jiro"), hello("Saburo"), co).await?;
+    let (a, b, c, heavy) =
+        asyncio::gather!(hello("Taro"), hello("Jiro"), hello("Saburo"), co).await?;
     println!("{}", common::py_list(&[a, b, c, heavy?]));
     Ok(())
 }

@@ -12,7 +12,12 @@ async fn hello(name: &'static str, wait_time: Duration) -> &'static str {
 }
 
 async fn main_() {
-    match asyncio::wait_for(Duration::from_millis(10), hello("Taro", Duration::from_millis(20))).await {
+    match asyncio::wait_for(
+        Duration::from_millis(10),
+        hello("Taro", Duration::from_millis(20)),
+    )
+    .await
+    {
         Ok(results) => println!("{results}"),
         Err(asyncio::TimeoutError { .. }) => println!("timeout!"),
     }

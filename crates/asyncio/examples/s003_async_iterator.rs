@@ -35,7 +35,9 @@ impl Stream for AsyncIter {
             return Poll::Ready(None); // Python: raise StopAsyncIteration
         }
         let deadline = self.start + UNIT * 2 * (self.cur as u32 + 1);
-        let sleeping = self.sleeping.get_or_insert_with(|| Box::pin(asyncio::sleep_until(deadline)));
+        let sleeping = self
+            .sleeping
+            .get_or_insert_with(|| Box::pin(asyncio::sleep_until(deadline)));
         if sleeping.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
@@ -49,7 +51,12 @@ impl Stream for AsyncIter {
 async fn exe() {
     let start = Instant::now();
     asyncio::create_task(msg(start));
-    let mut a = AsyncIter { q: ["a", "b"], cur: 0, start, sleeping: None };
+    let mut a = AsyncIter {
+        q: ["a", "b"],
+        cur: 0,
+        start,
+        sleeping: None,
+    };
     while let Some(x) = anext(&mut a).await {
         println!("\t非同期に値を取得: {x}");
     }

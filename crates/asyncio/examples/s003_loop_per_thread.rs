@@ -25,7 +25,9 @@ async fn msg(s: &'static str, first_turn: usize) -> &'static str {
 fn start_loop(name: &'static str, first_turn: usize) {
     // An event loop is !Send: each thread makes its own.
     let event_loop = asyncio::new_event_loop();
-    event_loop.run_until_complete(msg(name, first_turn)).expect("the loop runs");
+    event_loop
+        .run_until_complete(msg(name, first_turn))
+        .expect("the loop runs");
     event_loop.close().expect("the loop is not running");
 }
 

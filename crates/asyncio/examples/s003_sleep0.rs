@@ -39,7 +39,10 @@ async fn async_iteration(n: &'static str, v: f64, i: u32, shared: Shared) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let shared = Shared { rng: Rc::new(RefCell::new(Lcg::new(2021))), draws: Rc::new(Cell::new(0)) };
+    let shared = Shared {
+        rng: Rc::new(RefCell::new(Lcg::new(2021))),
+        draws: Rc::new(Cell::new(0)),
+    };
     println!("開始");
     let exe = {
         let shared = shared.clone();

@@ -40,17 +40,23 @@ async fn worker(name: String, queue: Queue<f64>) {
 async fn main_() {
     let queue = Queue::new(0);
     for sleep_for in [0.1, 0.35, 0.2, 0.5] {
-        queue.put_nowait(sleep_for).expect("an unbounded queue is never full");
+        queue
+            .put_nowait(sleep_for)
+            .expect("an unbounded queue is never full");
     }
-    let tasks: Vec<_> =
-        (0..2).map(|i| asyncio::create_task(worker(format!("worker-{i}"), queue.clone()))).collect();
+    let tasks: Vec<_> = (0..2)
+        .map(|i| asyncio::create_task(worker(format!("worker-{i}"), queue.clone())))
+        .collect();
     queue.join().await;
     println!("queue drained");
     for task in &tasks {
         task.cancel();
     }
     let (done, _) = asyncio::wait(tasks, ReturnWhen::AllCompleted, None).await;
-    println!("workers cancelled: {}", common::py_bool(done.iter().all(|t| t.cancelled())));
+    println!(
+        "workers cancelled: {}",
+        common::py_bool(done.iter().all(|t| t.cancelled()))
+    );
 }
 
 fn main() -> Result<(), asyncio::RunError> {

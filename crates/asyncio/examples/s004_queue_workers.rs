@@ -38,7 +38,9 @@ async fn main_() {
     let mut total_sleep_time = 0.0;
     for sleep_for in TIMINGS {
         total_sleep_time += sleep_for;
-        queue.put_nowait(sleep_for).expect("an unbounded queue is never full");
+        queue
+            .put_nowait(sleep_for)
+            .expect("an unbounded queue is never full");
     }
 
     let slept = Slept::default();

@@ -54,7 +54,13 @@ where
         .enumerate()
         .map(|(index, fut)| Child::new(event_loop.create_task(fut), index, &notify))
         .collect();
-    AsCompleted { remaining: children.len(), children, notify, deadline: None, timed_out: false }
+    AsCompleted {
+        remaining: children.len(),
+        children,
+        notify,
+        deadline: None,
+        timed_out: false,
+    }
 }
 
 /// [`as_completed`] with asyncio's `timeout=`: once `timeout` has passed, the stream yields
@@ -80,7 +86,10 @@ where
 /// assert!(matches!(outcomes[1], Err(AsCompletedError::Timeout(_))));
 /// assert_eq!(outcomes.len(), 2);
 /// ```
-pub fn as_completed_timeout<I>(futures: I, timeout: Duration) -> AsCompleted<<I::Item as Future>::Output>
+pub fn as_completed_timeout<I>(
+    futures: I,
+    timeout: Duration,
+) -> AsCompleted<<I::Item as Future>::Output>
 where
     I: IntoIterator,
     I::Item: Future + 'static,
@@ -102,7 +111,9 @@ pub enum AsCompletedError {
 impl fmt::Display for AsCompletedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AsCompletedError::Task(e) => write!(f, "as_completed: a task ended without output: {e}"),
+            AsCompletedError::Task(e) => {
+                write!(f, "as_completed: a task ended without output: {e}")
+            }
             AsCompletedError::Timeout(d) => write!(f, "as_completed: timed out after {d:?}"),
         }
     }
@@ -168,6 +179,8 @@ impl<T> Drop for AsCompleted<T> {
 
 impl<T> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsCompleted").field("remaining", &self.remaining()).finish()
+        f.debug_struct("AsCompleted")
+            .field("remaining", &self.remaining())
+            .finish()
     }
 }

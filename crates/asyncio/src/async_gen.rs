@@ -45,7 +45,10 @@ where
 {
     let slot = Arc::new(Mutex::new(None));
     let body = body(Yielder { slot: slot.clone() });
-    AsyncGenerator { body: Some(Box::pin(body)), slot }
+    AsyncGenerator {
+        body: Some(Box::pin(body)),
+        slot,
+    }
 }
 
 /// The generator's side: hands values to the consumer. Given to the body of
@@ -58,7 +61,10 @@ impl<T> Yielder<T> {
     /// Python's `yield value`: gives `value` to the consumer and suspends until it asks for
     /// the next one (`yield` is a reserved word in Rust, hence the underscore).
     pub fn yield_(&mut self, value: T) -> Yield<'_, T> {
-        Yield { yielder: self, value: Some(value) }
+        Yield {
+            yielder: self,
+            value: Some(value),
+        }
     }
 }
 
@@ -96,7 +102,9 @@ impl<T> Future for Yield<'_, T> {
 
 impl<T> fmt::Debug for Yield<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Yield").field("pending", &self.value.is_some()).finish()
+        f.debug_struct("Yield")
+            .field("pending", &self.value.is_some())
+            .finish()
     }
 }
 
@@ -130,13 +138,19 @@ where
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.body.is_none() { (0, Some(0)) } else { (0, None) }
+        if self.body.is_none() {
+            (0, Some(0))
+        } else {
+            (0, None)
+        }
     }
 }
 
 impl<T, Fut> fmt::Debug for AsyncGenerator<T, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncGenerator").field("finished", &self.body.is_none()).finish()
+        f.debug_struct("AsyncGenerator")
+            .field("finished", &self.body.is_none())
+            .finish()
     }
 }
 
@@ -162,7 +176,11 @@ mod tests {
             assert_eq!(anext(&mut gen_).await, Some("a"));
             assert_eq!(anext(&mut gen_).await, Some("b"));
             assert_eq!(anext(&mut gen_).await, None);
-            assert_eq!(anext(&mut gen_).await, None, "an ended generator stays ended");
+            assert_eq!(
+                anext(&mut gen_).await,
+                None,
+                "an ended generator stays ended"
+            );
         });
     }
 
@@ -176,11 +194,18 @@ mod tests {
                 y.yield_(i).await;
             }
         });
-        assert!(steps.lock().unwrap().is_empty(), "nothing runs before the first poll");
+        assert!(
+            steps.lock().unwrap().is_empty(),
+            "nothing runs before the first poll"
+        );
         block_on(async {
             assert_eq!(anext(&mut gen_).await, Some(0));
         });
-        assert_eq!(*steps.lock().unwrap(), [0], "the body waits at its first yield");
+        assert_eq!(
+            *steps.lock().unwrap(),
+            [0],
+            "the body waits at its first yield"
+        );
     }
 
     #[test]

@@ -79,7 +79,10 @@ impl<T: 'static> Child<T> {
             flag.set(true);
             notify.child_finished(index);
         });
-        Child { task: Some(task), done }
+        Child {
+            task: Some(task),
+            done,
+        }
     }
 }
 
@@ -121,7 +124,10 @@ impl<T> Child<T> {
 
     /// A type-erased handle to the task (`None` once its output was taken).
     pub(crate) fn task_ref(&self) -> TaskRef {
-        self.task.as_ref().map(Task::as_ref).expect("asked before the output was taken")
+        self.task
+            .as_ref()
+            .map(Task::as_ref)
+            .expect("asked before the output was taken")
     }
 
     /// The handle, for `wait`'s `(done, pending)` sets.

@@ -69,7 +69,9 @@ impl EventLoopExt for EventLoop {
             Some(pool) => pool.submit(f),
             None => self.default_executor().submit(f),
         };
-        Executor { state: submitted.map_err(Some) }
+        Executor {
+            state: submitted.map_err(Some),
+        }
     }
 
     fn set_default_executor(&self, pool: ThreadPool) {
@@ -90,7 +92,11 @@ impl EventLoopExt for EventLoop {
 
     fn default_executor(&self) -> ThreadPool {
         let existing = DEFAULT_EXECUTORS.with(|table| {
-            table.borrow().iter().find(|(l, _)| same_loop(l, self)).map(|(_, pool)| pool.clone())
+            table
+                .borrow()
+                .iter()
+                .find(|(l, _)| same_loop(l, self))
+                .map(|(_, pool)| pool.clone())
         });
         existing.unwrap_or_else(|| {
             let pool = ThreadPool::builder()
@@ -138,7 +144,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    get_running_loop().expect("to_thread: no running event loop").run_in_executor(None, f)
+    get_running_loop()
+        .expect("to_thread: no running event loop")
+        .run_in_executor(None, f)
 }
 
 /// The future of [`to_thread`] and [`EventLoopExt::run_in_executor`]: the function's result,
@@ -184,6 +192,8 @@ impl<T> Future for Executor<T> {
 
 impl<T> fmt::Debug for Executor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Executor").field("done", &self.done()).finish()
+        f.debug_struct("Executor")
+            .field("done", &self.done())
+            .finish()
     }
 }

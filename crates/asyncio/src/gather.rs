@@ -49,7 +49,10 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    Gather { core: Core::spawn(futures), results: Vec::new() }
+    Gather {
+        core: Core::spawn(futures),
+        results: Vec::new(),
+    }
 }
 
 /// [`gather`] over tasks you already made: asyncio's `gather(task_a, task_b)`, which uses
@@ -68,7 +71,10 @@ where
     I: IntoIterator<Item = Task<T>>,
     T: 'static,
 {
-    Gather { core: Core::watch(tasks), results: Vec::new() }
+    Gather {
+        core: Core::watch(tasks),
+        results: Vec::new(),
+    }
 }
 
 /// asyncio's `gather(*aws)` where the first exception propagates: for futures whose output
@@ -95,7 +101,10 @@ where
     T: 'static,
     E: 'static,
 {
-    TryGather { core: Core::spawn(futures), results: Vec::new() }
+    TryGather {
+        core: Core::spawn(futures),
+        results: Vec::new(),
+    }
 }
 
 /// asyncio's `gather(*aws, return_exceptions=True)`: waits for every child and gives each
@@ -118,7 +127,10 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    GatherAll { core: Core::spawn(futures), results: Vec::new() }
+    GatherAll {
+        core: Core::spawn(futures),
+        results: Vec::new(),
+    }
 }
 
 /// The children of a gather and what it knows of them.
@@ -146,7 +158,11 @@ impl<T: 'static> Core<T> {
             .enumerate()
             .map(|(index, task)| Child::new(task, index, &notify))
             .collect();
-        Core { children, notify, finished: false }
+        Core {
+            children,
+            notify,
+            finished: false,
+        }
     }
 }
 
@@ -197,7 +213,10 @@ impl<T> Drop for Core<T> {
 
 /// Collects outputs into argument order once all are in.
 fn in_order<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
-    std::mem::take(results).into_iter().map(|r| r.expect("every child's output is stored")).collect()
+    std::mem::take(results)
+        .into_iter()
+        .map(|r| r.expect("every child's output is stored"))
+        .collect()
 }
 
 fn store_at<T>(results: &mut Vec<Option<T>>, len: usize, index: usize, value: T) {

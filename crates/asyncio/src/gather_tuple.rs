@@ -74,7 +74,11 @@ pub struct GatherTuple<S: Slots> {
 pub fn __gather_tuple<S: Slots>(make: impl FnOnce(&Rc<Notify>) -> S) -> GatherTuple<S> {
     let notify = Notify::new();
     let slots = make(&notify);
-    GatherTuple { slots, notify, finished: false }
+    GatherTuple {
+        slots,
+        notify,
+        finished: false,
+    }
 }
 
 /// Used by [`gather!`](crate::gather!): makes `fut` a task and watches it.
@@ -82,7 +86,10 @@ pub fn __gather_tuple<S: Slots>(make: impl FnOnce(&Rc<Notify>) -> S) -> GatherTu
 pub fn __gather_child<F: Future + 'static>(notify: &Rc<Notify>, fut: F) -> Slot<F::Output> {
     let index = notify.next_index();
     let task = get_event_loop().create_task(fut);
-    Slot { child: Child::new(task, index, notify), value: None }
+    Slot {
+        child: Child::new(task, index, notify),
+        value: None,
+    }
 }
 
 impl<S: Slots> GatherTuple<S> {

@@ -63,10 +63,10 @@ pub use wait_for::{shield, shield_task, wait_for};
 
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
-    CancelledError, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle, InvalidStateError, LoopHandle, RunError,
-    RuntimeError, Shield, Sleep, Task, TaskError, TaskRef, Timeout, TimeoutError, TimerHandle,
-    all_tasks, create_task, current_task, get_event_loop, get_running_loop, new_event_loop,
-    set_event_loop, sleep, sleep_until, timeout, timeout_at,
+    CancelledError, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle,
+    InvalidStateError, LoopHandle, RunError, RuntimeError, Shield, Sleep, Task, TaskError, TaskRef,
+    Timeout, TimeoutError, TimerHandle, all_tasks, create_task, current_task, get_event_loop,
+    get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout, timeout_at,
 };
 
 // The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).
@@ -74,8 +74,8 @@ pub use asyncio_pool::{Job, JobError, PoolError, PoolStats, ThreadPool, ThreadPo
 
 // Queues and synchronisation primitives, usable on any executor.
 pub use asyncio_sync::{
-    Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionError,
-    Event, EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue,
-    PutNowaitError, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, SemaphoreError,
-    SemaphorePermit, TaskDoneError,
+    Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionError, Event,
+    EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue, PutNowaitError, Queue,
+    QueueEmpty, QueueFull, QueueShutDown, Semaphore, SemaphoreError, SemaphorePermit,
+    TaskDoneError,
 };

@@ -107,6 +107,8 @@ impl Drop for Runner {
 
 impl fmt::Debug for Runner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runner").field("closed", &self.event_loop.is_closed()).finish()
+        f.debug_struct("Runner")
+            .field("closed", &self.event_loop.is_closed())
+            .finish()
     }
 }

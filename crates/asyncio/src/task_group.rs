@@ -78,7 +78,11 @@ pub struct TaskGroupError<E> {
 impl<E: fmt::Display> fmt::Display for TaskGroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.failures.len();
-        write!(f, "TaskGroup: {n} child{} failed: ", if n == 1 { "" } else { "ren" })?;
+        write!(
+            f,
+            "TaskGroup: {n} child{} failed: ",
+            if n == 1 { "" } else { "ren" }
+        )?;
         for (i, failure) in self.failures.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
@@ -121,7 +125,12 @@ impl<E: 'static> TaskGroup<E> {
     {
         let state = self.state.clone();
         state.running.set(state.running.get() + 1);
-        let member = Member { guard: MemberGuard { state: self.state.clone() }, fut: Box::pin(fut) };
+        let member = Member {
+            guard: MemberGuard {
+                state: self.state.clone(),
+            },
+            fut: Box::pin(fut),
+        };
         let task = get_event_loop().create_task(member);
         if self.failed() {
             task.cancel();
@@ -201,7 +210,9 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for Member<F, E> {
                 Poll::Ready(None)
             }
             Err(payload) => {
-                this.guard.state.fail(Failure::Panicked(panic_message(&*payload)));
+                this.guard
+                    .state
+                    .fail(Failure::Panicked(panic_message(&*payload)));
                 Poll::Ready(None)
             }
         }
@@ -232,7 +243,10 @@ impl<E> Future for GroupWait<E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let group = this.group.as_ref().expect("GroupWait polled after it completed");
+        let group = this
+            .group
+            .as_ref()
+            .expect("GroupWait polled after it completed");
         let state = &group.state;
         if state.running.get() > 0 {
             *state.waker.borrow_mut() = Some(cx.waker().clone());
@@ -240,7 +254,11 @@ impl<E> Future for GroupWait<E> {
         }
         let failures = std::mem::take(&mut *state.failures.borrow_mut());
         this.group = None;
-        if failures.is_empty() { Poll::Ready(Ok(())) } else { Poll::Ready(Err(TaskGroupError { failures })) }
+        if failures.is_empty() {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Ready(Err(TaskGroupError { failures }))
+        }
     }
 }
 

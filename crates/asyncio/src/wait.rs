@@ -106,7 +106,10 @@ impl<T> Done<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Done<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Done").field("task", &self.task).field("outcome", &self.outcome).finish()
+        f.debug_struct("Done")
+            .field("task", &self.task)
+            .field("outcome", &self.outcome)
+            .finish()
     }
 }
 
@@ -146,7 +149,10 @@ impl<T: 'static> Future for Wait<T> {
                 ReturnWhen::FirstException => panicked,
                 ReturnWhen::AllCompleted => false,
             };
-        let timed_out = this.timeout.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready());
+        let timed_out = this
+            .timeout
+            .as_mut()
+            .is_some_and(|t| t.as_mut().poll(cx).is_ready());
         if ready || timed_out {
             this.returned = true;
             return Poll::Ready(this.split());
@@ -160,7 +166,11 @@ impl<T> Wait<T> {
         let mut done = Vec::new();
         let mut pending = Vec::new();
         let children = std::mem::take(&mut self.children);
-        for ((child, outcome), task) in children.into_iter().zip(self.outcomes.drain(..)).zip(self.refs.drain(..)) {
+        for ((child, outcome), task) in children
+            .into_iter()
+            .zip(self.outcomes.drain(..))
+            .zip(self.refs.drain(..))
+        {
             match outcome {
                 Some(outcome) => done.push(Done { task, outcome }),
                 None => pending.extend(child.into_task()),
@@ -172,6 +182,8 @@ impl<T> Wait<T> {
 
 impl<T> fmt::Debug for Wait<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait").field("return_when", &self.return_when).finish()
+        f.debug_struct("Wait")
+            .field("return_when", &self.return_when)
+            .finish()
     }
 }

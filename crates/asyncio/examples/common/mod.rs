@@ -19,7 +19,9 @@ pub fn py_bool(b: bool) -> &'static str {
 /// A float as Python's `f'{x:.6e}'` prints it: a signed, two-digit exponent (`1.5e-03`).
 pub fn py_exp(x: f64) -> String {
     let rust = format!("{x:.6e}");
-    let (mantissa, exponent) = rust.split_once('e').expect("`e` formatting has an exponent");
+    let (mantissa, exponent) = rust
+        .split_once('e')
+        .expect("`e` formatting has an exponent");
     let exponent: i32 = exponent.parse().expect("the exponent is an integer");
     let sign = if exponent < 0 { '-' } else { '+' };
     format!("{mantissa}e{sign}{:02}", exponent.abs())
@@ -29,7 +31,11 @@ pub fn py_exp(x: f64) -> String {
 /// object, without the address (the future's type name is `crate::NAME::{{closure}}`).
 pub fn coroutine_repr<T>(_: &T) -> String {
     let ty = std::any::type_name::<T>();
-    let name = ty.trim_end_matches("::{{closure}}").rsplit("::").next().unwrap_or(ty);
+    let name = ty
+        .trim_end_matches("::{{closure}}")
+        .rsplit("::")
+        .next()
+        .unwrap_or(ty);
     format!("<coroutine object {name}>")
 }
 
@@ -46,7 +52,10 @@ impl Lcg {
 
     /// A float in `[0, 1)`.
     pub fn random(&mut self) -> f64 {
-        self.state = self.state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.state = self
+            .state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.state >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -61,7 +70,10 @@ pub struct Turnstile {
 
 impl Turnstile {
     pub const fn new() -> Self {
-        Turnstile { turn: Mutex::new(0), changed: Condvar::new() }
+        Turnstile {
+            turn: Mutex::new(0),
+            changed: Condvar::new(),
+        }
     }
 
     /// Waits for turn `turn`, prints `line`, and passes the turn on.
