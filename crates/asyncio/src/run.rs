@@ -6,6 +6,7 @@
 //! close the loop. A [`Runner`] is the same with several `run` calls on one loop (Python
 //! 3.11's `asyncio.Runner`).
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 
@@ -50,6 +51,8 @@ pub fn run<F: Future>(main: F) -> Result<F::Output, RunError> {
 /// ```
 pub struct Runner {
     event_loop: EventLoop,
+    /// Whether `run` made the loop the thread's current one (undone by `close`).
+    set_as_current: Cell<bool>,
 }
 
 impl Default for Runner {
@@ -59,11 +62,13 @@ impl Default for Runner {
 }
 
 impl Runner {
-    /// A runner with a new event loop, set as the thread's current loop (as asyncio does).
+    /// A runner with a new event loop; its first `run` makes it the thread's current loop,
+    /// as asyncio's does.
     pub fn new() -> Self {
-        let event_loop = new_event_loop();
-        set_event_loop(Some(&event_loop));
-        Runner { event_loop }
+        Runner {
+            event_loop: new_event_loop(),
+            set_as_current: Cell::new(false),
+        }
     }
 
     /// Runs `fut` on the runner's loop until it completes and returns its output. Fails
@@ -71,6 +76,9 @@ impl Runner {
     pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
         if get_running_loop().is_ok() {
             return Err(RunError::NestedRun);
+        }
+        if !self.set_as_current.replace(true) {
+            set_event_loop(Some(&self.event_loop));
         }
         self.event_loop.run_until_complete(fut)
     }
@@ -93,7 +101,9 @@ impl Runner {
         }
         self.event_loop.cancel_all_tasks();
         self.event_loop.shutdown_default_executor();
-        set_event_loop(None);
+        if self.set_as_current.get() {
+            set_event_loop(None);
+        }
         // Neither running nor closed (checked above): close cannot fail.
         let _ = self.event_loop.close();
     }

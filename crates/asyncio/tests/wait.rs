@@ -1,0 +1,120 @@
+//! `wait` with each `ReturnWhen`, with and without a timeout.
+
+use std::time::Duration;
+
+use asyncio::{ReturnWhen, Task, TaskError};
+
+fn sleeper(ms: u64) -> Task<u64> {
+    asyncio::create_task(async move {
+        asyncio::sleep(Duration::from_millis(ms)).await;
+        ms
+    })
+}
+
+fn names(done: &[asyncio::Done<u64>]) -> Vec<Result<u64, TaskError>> {
+    done.iter().map(|d| d.outcome().clone()).collect()
+}
+
+#[test]
+fn first_completed_returns_with_the_first_done_and_the_rest_pending() {
+    asyncio::run(async {
+        let (done, pending) = asyncio::wait(
+            [sleeper(40), sleeper(1), sleeper(60)],
+            ReturnWhen::FirstCompleted,
+            None,
+        )
+        .await;
+        assert_eq!(names(&done), [Ok(1)]);
+        assert_eq!(pending.len(), 2);
+        assert!(pending.iter().all(|t| !t.done()), "wait cancels nothing");
+        for task in pending {
+            assert!(task.await.is_ok(), "the pending tasks still finish");
+        }
+    })
+    .unwrap();
+}
+
+#[test]
+fn all_completed_waits_for_every_task_in_given_order() {
+    asyncio::run(async {
+        let (done, pending) = asyncio::wait(
+            [sleeper(20), sleeper(1), sleeper(10)],
+            ReturnWhen::AllCompleted,
+            None,
+        )
+        .await;
+        assert_eq!(names(&done), [Ok(20), Ok(1), Ok(10)]);
+        assert!(pending.is_empty());
+    })
+    .unwrap();
+}
+
+#[test]
+fn first_exception_returns_at_the_first_panic() {
+    asyncio::run(async {
+        let boom = asyncio::create_task(async {
+            asyncio::sleep(Duration::from_millis(5)).await;
+            if true {
+                panic!("boom");
+            }
+            0u64
+        });
+        let (done, pending) = asyncio::wait(
+            [sleeper(1), boom, sleeper(60)],
+            ReturnWhen::FirstException,
+            None,
+        )
+        .await;
+        assert_eq!(done.len(), 2, "the quick one and the panicked one");
+        assert_eq!(done[0].outcome(), &Ok(1));
+        assert!(matches!(done[1].outcome(), Err(TaskError::Panicked(_))));
+        assert_eq!(pending.len(), 1);
+        pending[0].cancel();
+    })
+    .unwrap();
+}
+
+#[test]
+fn first_exception_without_a_panic_waits_for_all_and_ignores_cancellation() {
+    asyncio::run(async {
+        let cancelled = sleeper(60);
+        cancelled.cancel();
+        let (done, pending) =
+            asyncio::wait([sleeper(5), cancelled], ReturnWhen::FirstException, None).await;
+        assert!(
+            pending.is_empty(),
+            "a cancellation is not an exception: wait went on"
+        );
+        assert_eq!(names(&done), [Ok(5), Err(TaskError::Cancelled)]);
+        assert!(done[1].cancelled());
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_timeout_returns_what_is_done_and_leaves_the_rest_running() {
+    asyncio::run(async {
+        let (done, pending) = asyncio::wait(
+            [sleeper(1), sleeper(60_000)],
+            ReturnWhen::AllCompleted,
+            Some(Duration::from_millis(20)),
+        )
+        .await;
+        assert_eq!(names(&done), [Ok(1)]);
+        assert_eq!(pending.len(), 1);
+        assert!(!pending[0].done(), "still running after the timeout");
+        pending[0].cancel();
+    })
+    .unwrap();
+}
+
+#[test]
+fn an_empty_wait_returns_at_once() {
+    let (done, pending) = asyncio::run(asyncio::wait(
+        Vec::<Task<u64>>::new(),
+        ReturnWhen::FirstCompleted,
+        None,
+    ))
+    .unwrap();
+    assert!(done.is_empty() && pending.is_empty());
+}
