@@ -92,6 +92,8 @@ fn run_inside_a_running_loop_fails_clearly_without_running_main() {
 }
 
 #[test]
+// Returning a task out of one run on purpose: it must finish in the next run on the same loop.
+#[allow(clippy::async_yields_async)]
 fn a_runner_runs_several_coroutines_on_one_loop() {
     let runner = Runner::new();
     let first_loop = runner
