@@ -174,7 +174,7 @@ fn cancel_while_awaiting_a_future_leaves_the_future_pending() {
     let event_loop = EventLoop::new();
     let future = event_loop.create_future::<u32>();
     let f = future.clone();
-    let task = event_loop.create_task(async move { f.await });
+    let task = event_loop.create_task(f);
     let t = task.as_ref();
     event_loop.run_once().unwrap();
     assert!(t.cancel());
