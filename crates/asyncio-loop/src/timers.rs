@@ -83,7 +83,7 @@ impl Timers {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
