@@ -205,9 +205,14 @@ impl LoopInner {
         // 2. I/O and work from other threads.
         self.poll(timeout);
 
-        // 3. Timers due by now (+ the clock's resolution), in deadline order.
-        let end = Instant::now() + CLOCK_RESOLUTION;
-        loop {
+        // 3. Timers due by now (+ the clock's resolution), in deadline order. With no
+        // timer at all the clock is not even read.
+        let end = if self.timers.borrow().is_empty() {
+            None
+        } else {
+            Some(Instant::now() + CLOCK_RESOLUTION)
+        };
+        while let Some(end) = end {
             let entry = self.timers.borrow_mut().pop_expired(end);
             match entry {
                 Some(TimerEntry::Callback(callback)) => {
@@ -415,7 +420,7 @@ impl LoopInner {
             let ready = std::mem::take(&mut *self.ready.borrow_mut());
             let timers = std::mem::replace(&mut *self.timers.borrow_mut(), Timers::new());
             let io = std::mem::take(&mut *self.io.borrow_mut());
-            if ready.is_empty() && timers.len() == 0 && io.is_empty() {
+            if ready.is_empty() && timers.is_empty() && io.is_empty() {
                 break;
             }
             io.close(&self.shared.poller);

@@ -25,6 +25,24 @@ fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
     running_loop().unwrap_or_else(|| panic!("{what}: no running event loop"))
 }
 
+/// When a timer future ends. A delay becomes a deadline at the first poll, which is when
+/// asyncio's `sleep` / `wait_for` coroutines read the clock (their first step); a future
+/// that completes without waiting never reads it.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    After(Duration),
+    At(Instant),
+}
+
+impl When {
+    fn deadline(self) -> Instant {
+        match self {
+            When::After(delay) => Instant::now() + delay,
+            When::At(at) => at,
+        }
+    }
+}
+
 /// A timer entry owned by a future: which loop holds it, and its id there.
 #[derive(Default)]
 struct TimerSlot {
@@ -73,14 +91,15 @@ impl Drop for TimerSlot {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     /// `None`: `sleep(Duration::ZERO)`, a bare yield of one iteration.
-    deadline: Option<Instant>,
+    when: Option<When>,
     yielded: bool,
     done: bool,
     slot: TimerSlot,
 }
 
-/// Completes after `delay` (asyncio's `sleep`). `sleep(Duration::ZERO)` yields exactly one
-/// loop iteration and sets no timer.
+/// Completes `delay` after its first poll (asyncio's `sleep`, whose coroutine reads the
+/// clock when it starts). `sleep(Duration::ZERO)` yields exactly one loop iteration and
+/// sets no timer.
 ///
 /// ```
 /// use std::time::Duration;
@@ -92,22 +111,18 @@ pub fn sleep(delay: Duration) -> Sleep {
     if delay.is_zero() {
         Sleep::default()
     } else {
-        sleep_until(Instant::now() + delay)
+        Sleep {
+            when: Some(When::After(delay)),
+            ..Sleep::default()
+        }
     }
 }
 
 /// Completes at `when`, or the iteration after next if it has passed.
 pub fn sleep_until(when: Instant) -> Sleep {
     Sleep {
-        deadline: Some(when),
+        when: Some(When::At(when)),
         ..Sleep::default()
-    }
-}
-
-impl Sleep {
-    /// When the sleep ends (`None` for a bare yield).
-    pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
     }
 }
 
@@ -118,7 +133,7 @@ impl Future for Sleep {
         if self.done {
             return Poll::Ready(());
         }
-        let Some(deadline) = self.deadline else {
+        let Some(when) = self.when else {
             if self.yielded {
                 self.done = true;
                 return Poll::Ready(());
@@ -130,7 +145,7 @@ impl Future for Sleep {
         let event_loop = loop_for("sleep");
         match self.slot.fired(&event_loop) {
             None => {
-                self.slot.set(&event_loop, deadline, cx);
+                self.slot.set(&event_loop, when.deadline(), cx);
                 Poll::Pending
             }
             Some(false) => Poll::Pending,
@@ -146,7 +161,7 @@ impl Future for Sleep {
 impl std::fmt::Debug for Sleep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("when", &self.when)
             .field("done", &self.done)
             .finish()
     }
@@ -159,13 +174,14 @@ pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: Option<F>,
-        deadline: Instant,
+        when: When,
         slot: TimerSlot,
     }
 }
 
-/// Runs `future` for at most `delay` (asyncio's `wait_for`). A future that is ready at
-/// once costs no timer; otherwise one timer entry, cancelled when the future wins.
+/// Runs `future` for at most `delay` from the first poll (asyncio's `wait_for`). A future
+/// that is ready at once costs no timer and no clock read; otherwise one timer entry,
+/// cancelled when the future wins.
 ///
 /// ```
 /// use std::time::Duration;
@@ -177,14 +193,18 @@ pin_project! {
 /// assert_eq!(out, Ok(Err(TimeoutError)));
 /// ```
 pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
-    timeout_at(Instant::now() + delay, future)
+    Timeout {
+        future: Some(future),
+        when: When::After(delay),
+        slot: TimerSlot::default(),
+    }
 }
 
 /// Runs `future` until `when` at the latest; see [`timeout`].
 pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        deadline: when,
+        when: When::At(when),
         slot: TimerSlot::default(),
     }
 }
@@ -205,7 +225,7 @@ impl<F: Future> Future for Timeout<F> {
         let event_loop = loop_for("timeout");
         match this.slot.fired(&event_loop) {
             None => {
-                this.slot.set(&event_loop, *this.deadline, cx);
+                this.slot.set(&event_loop, this.when.deadline(), cx);
                 Poll::Pending
             }
             Some(false) => Poll::Pending,

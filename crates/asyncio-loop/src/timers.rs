@@ -1,17 +1,28 @@
-//! The loop's deadlines: one small module so the store behind them is one file.
+//! The loop's deadlines, on the `asyncio-timer` wheel: one small module, so the rest of
+//! the loop never sees the wheel's types.
 //!
 //! Entries are either a callback (`call_later`) or a waker (`sleep`, `timeout`): a fired
 //! entry goes to the ready queue, so a sleeper's step runs the iteration after its timer
-//! fired, as in CPython. Whether an entry has fired is answered from the deadline alone
-//! (every entry due by the last processed instant has been popped), so a `Sleep` needs no
-//! shared flag and costs its timer entry only.
+//! fired, as in CPython. Whether an entry has fired is the wheel's `contains` (keys carry a
+//! generation), so a `Sleep` needs no shared flag and costs its timer entry only.
+//!
+//! Resolution: 1 µs ticks. asyncio orders timers by their exact (float) deadline; with
+//! 1 ms ticks two sleeps 0.3 ms apart would fire in the order they were set instead. At
+//! 1 µs, deadlines fire in deadline order to the microsecond (ties in the order set), at
+//! most 1 µs late (the wheel rounds deadlines up and never fires early); `polling` waits
+//! with a timerfd, so such deadlines are honoured. The wheel's six levels still span 19
+//! hours before its overflow list, and every insert and cancel stays O(1).
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use asyncio_timer::{TimerKey, Wheel};
 
 use crate::handle::Callback;
+
+/// The wheel's tick.
+const RESOLUTION: Duration = Duration::from_micros(1);
 
 /// What a timer does when it fires.
 pub(crate) enum TimerEntry {
@@ -19,71 +30,45 @@ pub(crate) enum TimerEntry {
     Wake(Waker),
 }
 
-/// Names one timer: cancelling it is O(log n) in this store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TimerId {
-    deadline: Instant,
-    seq: u64,
-}
+/// Names one timer.
+pub(crate) type TimerId = TimerKey;
 
 /// Pending timers in deadline order, ties in the order they were set.
 pub(crate) struct Timers {
-    map: BTreeMap<(Instant, u64), TimerEntry>,
-    seq: u64,
-    /// Every entry due by this instant has been popped.
-    processed: Option<Instant>,
+    wheel: Wheel<TimerEntry>,
 }
 
 impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
-            map: BTreeMap::new(),
-            seq: 0,
-            processed: None,
+            wheel: Wheel::with_resolution(Instant::now(), RESOLUTION),
         }
     }
 
     pub(crate) fn insert(&mut self, deadline: Instant, entry: TimerEntry) -> TimerId {
-        self.seq += 1;
-        self.map.insert((deadline, self.seq), entry);
-        TimerId {
-            deadline,
-            seq: self.seq,
-        }
+        self.wheel.insert(deadline, entry)
     }
 
-    /// Removes a timer that has not fired.
+    /// Removes a timer that has not fired (O(1)); a stale id is a no-op.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Option<TimerEntry> {
-        self.map.remove(&(id.deadline, id.seq))
+        self.wheel.cancel(id)
     }
 
-    /// Whether the timer has been popped (or is due and about to be: then it must not be
-    /// cancelled, and its owner may treat it as expired).
+    /// Whether the timer has left the wheel: fired (or cancelled, which its owner knows).
     pub(crate) fn has_fired(&self, id: TimerId) -> bool {
-        self.processed
-            .is_some_and(|processed| id.deadline <= processed)
+        !self.wheel.contains(id)
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.map
-            .first_key_value()
-            .map(|((deadline, _), _)| *deadline)
+        self.wheel.next_deadline()
     }
 
-    /// Pops the earliest entry due by `now`; when none is left, records `now` as processed.
+    /// Pops the earliest entry due by `now`.
     pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<TimerEntry> {
-        match self.map.first_entry() {
-            Some(first) if first.key().0 <= now => Some(first.remove()),
-            _ => {
-                if self.processed.is_none_or(|p| p < now) {
-                    self.processed = Some(now);
-                }
-                None
-            }
-        }
+        self.wheel.poll_expired(now).map(|(_, entry)| entry)
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wheel.is_empty()
     }
 }

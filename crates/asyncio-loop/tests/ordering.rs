@@ -304,3 +304,23 @@ fn stop_ordering() {
         "one|stopper|two|run_forever returned|after stop (next run)|three|stepped once|done";
     assert_eq!(log.lines().join("|"), expected);
 }
+
+/// tests/python/sub_ms_order.py: deadline order to well below a millisecond, ties FIFO.
+#[test]
+fn timers_fire_in_deadline_order_below_a_millisecond() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let now = Instant::now();
+    for (name, micros) in [
+        ("later", 10_500),
+        ("sooner", 10_200),
+        ("sooner, set second", 10_200),
+    ] {
+        let log = log.clone();
+        event_loop.call_at(now + Duration::from_micros(micros), move || log.push(name));
+    }
+    event_loop
+        .run_until_complete(sleep(Duration::from_millis(20)))
+        .unwrap();
+    assert_eq!(log.lines(), ["sooner", "sooner, set second", "later"]);
+}

@@ -1,0 +1,165 @@
+//! A loop dropped or closed with work pending frees it all, on its own thread, without
+//! panicking; descriptors registered with `add_reader` are watched level-triggered.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use asyncio_loop::{EventLoop, all_tasks, create_task, current_task, sleep};
+
+struct Counted(Rc<Cell<usize>>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+fn pending_work(event_loop: &EventLoop, dropped: &Rc<Cell<usize>>) {
+    for _ in 0..10 {
+        let guard = Counted(dropped.clone());
+        drop(event_loop.create_task(async move {
+            let _guard = guard;
+            sleep(Duration::from_secs(3600)).await;
+        }));
+    }
+    let guard = Counted(dropped.clone());
+    event_loop.call_soon(move || drop(guard));
+    let guard = Counted(dropped.clone());
+    event_loop.call_later(Duration::from_secs(3600), move || drop(guard));
+}
+
+#[test]
+fn dropping_a_loop_with_pending_work_frees_it() {
+    let dropped = Rc::new(Cell::new(0));
+    let event_loop = EventLoop::new();
+    pending_work(&event_loop, &dropped);
+    event_loop.run_once().unwrap();
+    pending_work(&event_loop, &dropped);
+    drop(event_loop);
+    assert_eq!(
+        dropped.get(),
+        2 * 12,
+        "every task, callback and timer freed once"
+    );
+}
+
+#[test]
+fn close_frees_pending_work() {
+    let dropped = Rc::new(Cell::new(0));
+    let event_loop = EventLoop::new();
+    pending_work(&event_loop, &dropped);
+    event_loop.close().unwrap();
+    assert_eq!(dropped.get(), 12);
+}
+
+#[test]
+fn all_tasks_current_task_and_names() {
+    let event_loop = EventLoop::new();
+    event_loop
+        .run_until_complete(async {
+            let main = current_task().unwrap();
+            assert!(main.name().starts_with("Task-"));
+            let t = create_task(sleep(Duration::from_millis(1)));
+            let named = asyncio_loop::create_task_named("worker", sleep(Duration::ZERO));
+            assert_eq!(format!("{named:?}"), "<Task pending name='worker'>");
+            t.set_name("renamed");
+            let mut names: Vec<_> = all_tasks().iter().map(|t| t.name()).collect();
+            names.sort();
+            let mut expected = vec![main.name(), "renamed".to_owned(), "worker".to_owned()];
+            expected.sort();
+            assert_eq!(names, expected);
+            let t_ref = t.as_ref();
+            t.await.unwrap();
+            assert_eq!(format!("{t_ref:?}"), "<Task finished name='renamed'>");
+            let c = create_task(sleep(Duration::from_secs(1)));
+            c.cancel();
+            let c_ref = c.as_ref();
+            let _ = c.await;
+            assert_eq!(
+                format!("{c_ref:?}"),
+                "<Task cancelled name='{}'>".replace("{}", &c_ref.name())
+            );
+            named.await.unwrap();
+        })
+        .unwrap();
+    assert!(event_loop.all_tasks().is_empty());
+}
+
+#[test]
+fn task_numbers_increase() {
+    let event_loop = EventLoop::new();
+    let a = event_loop.create_task(async {});
+    let b = event_loop.create_task(async {});
+    let n = |t: &asyncio_loop::Task<()>| t.name()["Task-".len()..].parse::<u64>().unwrap();
+    assert!(n(&b) > n(&a));
+}
+
+#[test]
+fn cancel_all_tasks_cancels_and_waits() {
+    let dropped = Rc::new(Cell::new(0));
+    let event_loop = EventLoop::new();
+    pending_work(&event_loop, &dropped);
+    event_loop.run_once().unwrap();
+    assert_eq!(event_loop.all_tasks().len(), 10);
+    event_loop.cancel_all_tasks();
+    assert!(event_loop.all_tasks().is_empty());
+    assert_eq!(dropped.get(), 11, "ten tasks and the ready callback");
+}
+
+#[test]
+fn done_callbacks_run_through_call_soon_in_order() {
+    let event_loop = EventLoop::new();
+    let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let task = event_loop.create_task(async { 5 });
+    for i in 0..3 {
+        let order = order.clone();
+        task.add_done_callback(move |t| order.borrow_mut().push((i, t.done())));
+    }
+    event_loop.run_once().unwrap();
+    assert!(task.done());
+    assert!(
+        order.borrow().is_empty(),
+        "callbacks run the iteration after completion"
+    );
+    event_loop.run_once().unwrap();
+    assert_eq!(*order.borrow(), [(0, true), (1, true), (2, true)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn add_reader_runs_while_readable_and_remove_reader_stops_it() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    let (mut a, b) = UnixStream::pair().unwrap();
+    let event_loop = EventLoop::new();
+    let reads = Rc::new(Cell::new(0));
+    let r = reads.clone();
+    let reader = b.try_clone().unwrap();
+    event_loop
+        .add_reader(&b, move || {
+            let mut buf = [0u8; 1];
+            (&reader).read_exact(&mut buf).unwrap();
+            r.set(r.get() + 1);
+        })
+        .unwrap();
+    a.write_all(b"xy").unwrap();
+    // Level-triggered: two bytes, two iterations, one byte each.
+    event_loop.run_once_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(reads.get(), 1);
+    event_loop.run_once_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(reads.get(), 2);
+    let writable = Rc::new(Cell::new(false));
+    let w = writable.clone();
+    event_loop.add_writer(&a, move || w.set(true)).unwrap();
+    event_loop.run_once_timeout(Duration::from_secs(5)).unwrap();
+    assert!(writable.get());
+    assert!(event_loop.remove_writer(a.as_raw_fd()));
+    assert!(event_loop.remove_reader(b.as_raw_fd()));
+    assert!(!event_loop.remove_reader(b.as_raw_fd()));
+    a.write_all(b"z").unwrap();
+    event_loop.run_once().unwrap();
+    assert_eq!(reads.get(), 2);
+}

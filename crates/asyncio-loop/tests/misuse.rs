@@ -1,0 +1,137 @@
+//! Every misuse is a clear error with asyncio's message, never a hang or a silent no-op.
+
+use std::time::Duration;
+
+use asyncio_loop::{
+    EventLoop, InvalidStateError, RunError, create_task, get_event_loop, get_running_loop,
+    set_event_loop, sleep,
+};
+
+#[test]
+fn running_a_running_loop_is_an_error() {
+    let event_loop = EventLoop::new();
+    let el = event_loop.clone();
+    let out = event_loop.run_until_complete(async move {
+        (
+            el.run_until_complete(async {}).err(),
+            el.run_forever().err(),
+            el.run_once().err(),
+            el.close().err(),
+        )
+    });
+    let (a, b, c, d) = out.unwrap();
+    assert_eq!(a, Some(RunError::AlreadyRunning));
+    assert_eq!(b, Some(RunError::AlreadyRunning));
+    assert_eq!(c, Some(RunError::AlreadyRunning));
+    assert_eq!(d, Some(RunError::CloseRunning));
+    assert_eq!(
+        RunError::AlreadyRunning.to_string(),
+        "This event loop is already running"
+    );
+    assert_eq!(
+        RunError::CloseRunning.to_string(),
+        "Cannot close a running event loop"
+    );
+}
+
+#[test]
+fn running_another_loop_inside_a_running_one_is_an_error() {
+    let outer = EventLoop::new();
+    let out = outer.run_until_complete(async {
+        let inner = EventLoop::new();
+        inner.run_until_complete(async { 1 })
+    });
+    assert_eq!(out, Ok(Err(RunError::NestedRun)));
+    assert_eq!(
+        RunError::NestedRun.to_string(),
+        "Cannot run the event loop while another loop is running"
+    );
+}
+
+#[test]
+fn a_closed_loop_refuses_to_run() {
+    let event_loop = EventLoop::new();
+    event_loop.close().unwrap();
+    assert!(event_loop.is_closed());
+    assert_eq!(
+        event_loop.run_until_complete(async {}),
+        Err(RunError::Closed)
+    );
+    assert_eq!(event_loop.run_forever(), Err(RunError::Closed));
+    assert_eq!(event_loop.run_once(), Err(RunError::Closed));
+    assert_eq!(RunError::Closed.to_string(), "Event loop is closed");
+    assert_eq!(event_loop.close(), Ok(()), "close is idempotent");
+    assert_eq!(
+        event_loop.handle().call_soon_threadsafe(|| {}),
+        Err(RunError::Closed)
+    );
+    let task = event_loop.create_task(async { 1 });
+    assert!(
+        task.cancelled(),
+        "a task of a closed loop is born cancelled"
+    );
+}
+
+#[test]
+fn stopping_before_the_future_completes_is_an_error() {
+    let event_loop = EventLoop::new();
+    let el = event_loop.clone();
+    let out = event_loop.run_until_complete(async move {
+        el.stop();
+        sleep(Duration::from_secs(3600)).await;
+    });
+    assert_eq!(out, Err(RunError::StoppedBeforeComplete));
+    assert!(!event_loop.is_running());
+}
+
+#[test]
+fn no_running_loop() {
+    let error = get_running_loop().unwrap_err();
+    assert_eq!(error.to_string(), "no running event loop");
+    let caught = std::panic::catch_unwind(|| drop(create_task(async {})));
+    let payload = caught.unwrap_err();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap();
+    assert!(message.contains("no running event loop"), "{message}");
+}
+
+#[test]
+fn results_asked_too_early_or_set_twice() {
+    let event_loop = EventLoop::new();
+    let task = event_loop.create_task(async { 1 });
+    assert_eq!(task.result().unwrap_err().message(), "Result is not set.");
+    event_loop.run_once().unwrap();
+    assert_eq!(task.result(), Ok(Ok(1)));
+    assert!(task.result().is_err(), "the output is taken once");
+    let future = event_loop.create_future::<u8>();
+    assert!(future.result().is_err());
+    future.set_result(1).unwrap();
+    let twice: Result<(), InvalidStateError> = future.set_result(2);
+    assert!(twice.is_err());
+    assert!(!future.cancel());
+    assert_eq!(future.result(), Ok(Ok(1)));
+}
+
+#[test]
+fn get_event_loop_prefers_running_then_set_then_creates() {
+    let created = get_event_loop();
+    assert_eq!(
+        get_event_loop(),
+        created,
+        "the created loop becomes the thread's loop"
+    );
+    let other = EventLoop::new();
+    set_event_loop(Some(&other));
+    assert_eq!(get_event_loop(), other);
+    let running = EventLoop::new();
+    let r = running.clone();
+    assert_eq!(
+        running.run_until_complete(async move { get_event_loop() == r }),
+        Ok(true)
+    );
+    set_event_loop(None);
+    assert_ne!(get_event_loop(), other);
+}

@@ -1,0 +1,244 @@
+//! Cross-thread: `Send + Sync` wakers, `call_soon_threadsafe` from many threads, remote
+//! wakes of a sleeping loop, `LoopHandle::spawn`, the wake hook, and one loop per thread.
+//! "Did not hang" checks run the loop on a helper thread and bound the wait generously.
+
+use std::cell::Cell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use asyncio_loop::{EventLoop, LoopHandle, TaskError, create_task, get_running_loop, sleep};
+
+const HANG: Duration = Duration::from_secs(5);
+
+/// Runs `f` on a fresh thread and fails the test if it takes longer than `HANG`.
+fn within_bound<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(HANG).expect("the loop hung")
+}
+
+fn assert_send_sync<T: Send + Sync>(_: &T) {}
+
+/// A future woken by another thread through a shared slot.
+#[derive(Clone, Default)]
+struct Signal(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Signal {
+    fn fire(&self) {
+        let waker = {
+            let mut state = self.0.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            assert_send_sync(&waker);
+            waker.wake();
+        }
+    }
+}
+
+impl std::future::Future for Signal {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.0.lock().unwrap();
+        if state.0 {
+            Poll::Ready(())
+        } else {
+            state.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn a_task_woken_from_another_thread_while_the_loop_sleeps_resumes() {
+    within_bound(|| {
+        let signal = Signal::default();
+        let remote = signal.clone();
+        let event_loop = EventLoop::new();
+        let (ready_tx, ready_rx) = mpsc::channel::<()>();
+        let firer = std::thread::spawn(move || {
+            ready_rx.recv().unwrap();
+            // Give the loop time to block in the poller (no timers: it waits forever
+            // unless the remote wake notifies it).
+            std::thread::sleep(Duration::from_millis(50));
+            remote.fire();
+        });
+        event_loop
+            .run_until_complete(async move {
+                ready_tx.send(()).unwrap();
+                signal.await;
+            })
+            .unwrap();
+        firer.join().unwrap();
+    });
+}
+
+#[test]
+fn call_soon_threadsafe_from_many_threads() {
+    within_bound(|| {
+        const THREADS: usize = 8;
+        const EACH: usize = 200;
+        let event_loop = EventLoop::new();
+        let handle = event_loop.handle();
+        let count = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(Barrier::new(THREADS));
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (handle, count, start) = (handle.clone(), count.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    for _ in 0..EACH {
+                        let (count, h) = (count.clone(), handle.clone());
+                        handle
+                            .call_soon_threadsafe(move || {
+                                if count.fetch_add(1, Ordering::SeqCst) + 1 == THREADS * EACH {
+                                    h.stop();
+                                }
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        event_loop.run_forever().unwrap();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(count.load(Ordering::SeqCst), THREADS * EACH);
+    });
+}
+
+#[test]
+fn spawn_from_another_thread_and_block_on_the_result() {
+    within_bound(|| {
+        let event_loop = EventLoop::new();
+        let handle = event_loop.handle();
+        let client = std::thread::spawn(move || {
+            let ok = handle.spawn(async {
+                sleep(Duration::from_millis(1)).await;
+                21 * 2
+            });
+            assert!(!ok.wait(Duration::ZERO) || ok.done());
+            let ok = ok.result();
+            let bad = handle.spawn(async { panic!("remote boom") }).result();
+            handle.stop();
+            (ok, bad)
+        });
+        event_loop.run_forever().unwrap();
+        let (ok, bad) = client.join().unwrap();
+        assert_eq!(ok, Ok(42));
+        match bad {
+            Err(TaskError::Panicked(p)) => assert_eq!(p.message(), "remote boom"),
+            other => panic!("expected a panic, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn spawn_on_a_closed_loop_is_cancelled() {
+    let event_loop = EventLoop::new();
+    let handle: LoopHandle = event_loop.handle();
+    event_loop.close().unwrap();
+    assert!(handle.is_closed());
+    assert_eq!(
+        handle.spawn(async { 1 }).result(),
+        Err(TaskError::Cancelled)
+    );
+}
+
+#[test]
+fn waking_twice_schedules_once_and_waking_a_finished_task_is_harmless() {
+    let polls = Rc::new(Cell::new(0));
+    let waker_slot: Rc<Cell<Option<Waker>>> = Rc::new(Cell::new(None));
+    let event_loop = EventLoop::new();
+    let (p, w) = (polls.clone(), waker_slot.clone());
+    let task = event_loop.create_task(std::future::poll_fn(move |cx| {
+        p.set(p.get() + 1);
+        w.set(Some(cx.waker().clone()));
+        if p.get() == 2 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }));
+    event_loop.run_once().unwrap();
+    assert_eq!(polls.get(), 1);
+    let waker = waker_slot.take().unwrap();
+    waker.wake_by_ref();
+    waker.wake_by_ref();
+    // And from another thread too, while a local wake is pending.
+    let remote = waker.clone();
+    std::thread::spawn(move || remote.wake()).join().unwrap();
+    event_loop.run_once().unwrap();
+    event_loop.run_once().unwrap();
+    event_loop.run_once().unwrap();
+    assert_eq!(polls.get(), 2, "several wakes, one step");
+    assert!(task.done());
+    waker.wake_by_ref();
+    std::thread::spawn(move || waker.wake()).join().unwrap();
+    event_loop.run_once().unwrap();
+    assert_eq!(polls.get(), 2);
+}
+
+#[test]
+fn the_wake_hook_runs_on_a_remote_wake() {
+    let event_loop = EventLoop::new();
+    let hooked = Arc::new(AtomicUsize::new(0));
+    let h = hooked.clone();
+    event_loop.set_wake_hook(Some(move || {
+        h.fetch_add(1, Ordering::SeqCst);
+    }));
+    let handle = event_loop.handle();
+    std::thread::spawn(move || handle.call_soon_threadsafe(|| {}).unwrap())
+        .join()
+        .unwrap();
+    assert!(hooked.load(Ordering::SeqCst) >= 1);
+    event_loop.run_once().unwrap();
+    event_loop.set_wake_hook(None::<fn()>);
+}
+
+/// Seed 003: two threads, each with its own loop, running at once.
+#[test]
+fn one_loop_per_thread() {
+    within_bound(|| {
+        let both = Arc::new(Barrier::new(2));
+        let threads: Vec<_> = ["first", "second"]
+            .into_iter()
+            .map(|name| {
+                let both = both.clone();
+                std::thread::spawn(move || {
+                    let event_loop = EventLoop::new();
+                    event_loop
+                        .run_until_complete(async move {
+                            // Both loops are running at this point.
+                            both.wait();
+                            let tasks: Vec<_> = (0..3)
+                                .map(|i| {
+                                    create_task(async move {
+                                        sleep(Duration::from_millis(1)).await;
+                                        i
+                                    })
+                                })
+                                .collect();
+                            let mut sum = 0;
+                            for t in tasks {
+                                sum += t.await.unwrap();
+                            }
+                            let running = get_running_loop().unwrap();
+                            (name, sum, running.is_running())
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(results, [("first", 3, true), ("second", 3, true)]);
+    });
+}
