@@ -49,7 +49,10 @@ fn wait_with_a_guard_of_another_lock_is_an_error() {
     let cond = Condition::new();
     let other = Lock::new();
     let guard = now(other.lock());
-    assert_eq!(now(cond.wait(guard)).err(), Some(ConditionError::ForeignGuard));
+    assert_eq!(
+        now(cond.wait(guard)).err(),
+        Some(ConditionError::ForeignGuard)
+    );
     assert!(!other.locked(), "the foreign guard was dropped");
 }
 

@@ -28,7 +28,10 @@ fn a_waiter_woken_by_set_returns_even_if_cleared_before_it_ran() {
     assert!(!event.is_set());
     waiter.ready();
     let (mut later, poll) = start(event.wait());
-    assert!(poll.is_pending(), "after clear, a new wait waits for the next set");
+    assert!(
+        poll.is_pending(),
+        "after clear, a new wait waits for the next set"
+    );
     event.set();
     later.ready();
 }

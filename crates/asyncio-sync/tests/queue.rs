@@ -58,7 +58,10 @@ fn get_nowait_does_not_overtake_a_woken_getter() {
     assert_eq!(queue.qsize(), 1);
     assert_eq!(queue.get_nowait(), Err(GetNowaitError::Empty(QueueEmpty)));
     let (mut late, poll) = start(queue.get());
-    assert!(poll.is_pending(), "a new get queues behind the woken getter");
+    assert!(
+        poll.is_pending(),
+        "a new get queues behind the woken getter"
+    );
     assert_eq!(getter.ready(), Ok(1));
     late.pending();
 }
@@ -96,7 +99,10 @@ fn put_waits_while_full_and_putters_are_served_in_arrival_order() {
     assert!(poll.is_pending());
     assert_eq!(queue.get_nowait(), Ok(0));
     assert!(first.woken() && !second.woken());
-    assert!(queue.put_nowait(9).is_err(), "the room is promised to the first putter");
+    assert!(
+        queue.put_nowait(9).is_err(),
+        "the room is promised to the first putter"
+    );
     assert_eq!(first.ready(), Ok(()));
     second.pending();
     assert_eq!(queue.get_nowait(), Ok(1));
@@ -179,20 +185,30 @@ fn shutdown_fails_puts_drains_gets_then_fails_them() {
     queue.shutdown(false);
     assert!(queue.is_shutdown());
     assert!(putter.woken());
-    assert_eq!(putter.ready(), Err(QueueShutDown(2)), "the item is handed back");
+    assert_eq!(
+        putter.ready(),
+        Err(QueueShutDown(2)),
+        "the item is handed back"
+    );
     assert_eq!(
         queue.put_nowait(3),
         Err(PutNowaitError::ShutDown(QueueShutDown(3)))
     );
     let (_, poll) = start(queue.put(4));
-    assert!(matches!(poll, std::task::Poll::Ready(Err(QueueShutDown(4)))));
+    assert!(matches!(
+        poll,
+        std::task::Poll::Ready(Err(QueueShutDown(4)))
+    ));
     assert_eq!(queue.get_nowait(), Ok(1), "remaining items are drained");
     assert_eq!(
         queue.get_nowait(),
         Err(GetNowaitError::ShutDown(QueueShutDown(())))
     );
     let (_, poll) = start(queue.get());
-    assert!(matches!(poll, std::task::Poll::Ready(Err(QueueShutDown(())))));
+    assert!(matches!(
+        poll,
+        std::task::Poll::Ready(Err(QueueShutDown(())))
+    ));
     join.pending();
     assert!(!join.woken(), "a plain shutdown does not mark items done");
     queue.task_done().unwrap();
@@ -256,7 +272,11 @@ fn lifo_and_priority_queues_wait_like_the_fifo_one() {
     let (mut getter, _) = start(heap.get());
     heap.put_nowait((5, "five")).unwrap();
     heap.put_nowait((1, "one")).unwrap();
-    assert_eq!(getter.ready(), Ok((1, "one")), "the smallest item when the getter runs");
+    assert_eq!(
+        getter.ready(),
+        Ok((1, "one")),
+        "the smallest item when the getter runs"
+    );
     assert_eq!(heap.get_nowait(), Ok((5, "five")));
 }
 

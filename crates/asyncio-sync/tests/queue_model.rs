@@ -80,11 +80,17 @@ struct Model<'a> {
 
 impl<'a> Model<'a> {
     fn entitled_getters(&self) -> usize {
-        self.getters.iter().filter(|g| g.1 == Standing::Entitled).count()
+        self.getters
+            .iter()
+            .filter(|g| g.1 == Standing::Entitled)
+            .count()
     }
 
     fn entitled_putters(&self) -> usize {
-        self.putters.iter().filter(|p| p.1 == Standing::Entitled).count()
+        self.putters
+            .iter()
+            .filter(|p| p.1 == Standing::Entitled)
+            .count()
     }
 
     fn has_room(&self) -> bool {
@@ -134,7 +140,9 @@ impl<'a> Model<'a> {
                 let item = self.item();
                 let result = queue.put_nowait(item);
                 if self.shutdown {
-                    assert!(matches!(result, Err(PutNowaitError::ShutDown(QueueShutDown(i))) if i == item));
+                    assert!(
+                        matches!(result, Err(PutNowaitError::ShutDown(QueueShutDown(i))) if i == item)
+                    );
                 } else if self.has_room() {
                     assert_eq!(result, Ok(()));
                     self.inserted(item);

@@ -55,7 +55,11 @@ fn a_waiter_handed_a_permit_and_dropped_passes_it_on() {
     let (only, _) = start(semaphore.acquire());
     drop(held);
     drop(only);
-    assert_eq!(semaphore.value(), 1, "nobody left: the permit is free again");
+    assert_eq!(
+        semaphore.value(),
+        1,
+        "nobody left: the permit is free again"
+    );
 }
 
 #[test]
@@ -74,7 +78,10 @@ fn release_adds_a_permit_and_forget_keeps_one() {
 #[test]
 fn bounded_semaphore_refuses_to_release_above_its_initial_value() {
     let semaphore = BoundedSemaphore::new(2);
-    assert_eq!(semaphore.release(), Err(SemaphoreError::ReleasedTooManyTimes));
+    assert_eq!(
+        semaphore.release(),
+        Err(SemaphoreError::ReleasedTooManyTimes)
+    );
     let permit = now(semaphore.acquire());
     assert_eq!(
         semaphore.release(),
@@ -85,7 +92,10 @@ fn bounded_semaphore_refuses_to_release_above_its_initial_value() {
     assert_eq!(semaphore.value(), 1);
     assert_eq!(semaphore.release(), Ok(()));
     assert_eq!(semaphore.value(), 2);
-    assert_eq!(semaphore.release(), Err(SemaphoreError::ReleasedTooManyTimes));
+    assert_eq!(
+        semaphore.release(),
+        Err(SemaphoreError::ReleasedTooManyTimes)
+    );
     assert_eq!(
         SemaphoreError::ReleasedTooManyTimes.to_string(),
         "BoundedSemaphore.release(): released too many times"
@@ -98,7 +108,10 @@ fn bounded_semaphore_counts_permits_handed_to_waiters() {
     let held = now(semaphore.acquire());
     let (mut waiter, _) = start(semaphore.acquire());
     drop(held);
-    assert_eq!(semaphore.release(), Err(SemaphoreError::ReleasedTooManyTimes));
+    assert_eq!(
+        semaphore.release(),
+        Err(SemaphoreError::ReleasedTooManyTimes)
+    );
     drop(waiter.ready());
     assert!(!semaphore.locked());
 }

@@ -89,7 +89,11 @@ fn producer_and_consumer_threads_share_a_bounded_queue() {
         let seen = consumer.join().unwrap();
         // FIFO: each consumer sees each producer's items in the order they were put.
         for p in 0..PRODUCERS {
-            let mine: Vec<u64> = seen.iter().copied().filter(|i| i / PER_PRODUCER == p).collect();
+            let mine: Vec<u64> = seen
+                .iter()
+                .copied()
+                .filter(|i| i / PER_PRODUCER == p)
+                .collect();
             assert!(mine.windows(2).all(|w| w[0] < w[1]));
         }
         all.extend(seen);

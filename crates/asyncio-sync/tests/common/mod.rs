@@ -45,7 +45,10 @@ impl<F: Future> Driven<F> {
     /// Polls once and expects it to be pending.
     #[track_caller]
     pub fn pending(&mut self) {
-        assert!(self.poll().is_pending(), "expected the future to be pending");
+        assert!(
+            self.poll().is_pending(),
+            "expected the future to be pending"
+        );
     }
 
     /// Polls once and expects it to be ready; returns its output.

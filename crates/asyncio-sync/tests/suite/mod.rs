@@ -106,7 +106,9 @@ pub fn worker_pool_processes_every_item_once<R: Runtime>() {
         seen
     });
     seen.sort_unstable();
-    let expected: Vec<u32> = (0..2u32).flat_map(|p| (0..200).map(move |i| p * 1000 + i)).collect();
+    let expected: Vec<u32> = (0..2u32)
+        .flat_map(|p| (0..200).map(move |i| p * 1000 + i))
+        .collect();
     assert_eq!(seen, expected);
 }
 
