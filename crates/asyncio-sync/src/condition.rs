@@ -130,10 +130,15 @@ impl Condition {
         if !self.locked() {
             return Err(ConditionError::NotLocked);
         }
-        let mut waiters = lock_state(&self.waiters);
-        let wakers: Vec<Waker> = (0..n).map_while(|_| waiters.notify_first(())).collect();
-        drop(waiters);
-        wake_all(wakers);
+        // One waiter at a time, each woken outside the mutex: no allocation. No waiter can
+        // join the line meanwhile, since waiting needs the lock the caller holds.
+        for _ in 0..n {
+            let waker = lock_state(&self.waiters).notify_first(());
+            match waker {
+                Some(waker) => waker.wake(),
+                None => break,
+            }
+        }
         Ok(())
     }
 

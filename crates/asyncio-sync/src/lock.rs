@@ -66,6 +66,11 @@ impl Lock {
         }
     }
 
+    /// asyncio's name for [`lock`](Self::lock): `await lock.acquire()`.
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.lock()
+    }
+
     /// Whether `self` and `other` are handles of the same lock.
     pub(crate) fn same_as(&self, other: &Lock) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)

@@ -1,8 +1,9 @@
-//! Model test of `Queue`: random interleavings of put / get / their `_nowait` forms / parked
+//! Model test of the queues: random interleavings of put / get / their `_nowait` forms / parked
 //! waiters that are polled or dropped (cancelled) / task_done / join / shutdown, checked step
-//! by step against a model made of a `VecDeque` and counters.
+//! by step against a model made of a `Vec` of items, the order's rule for which item leaves
+//! next, and counters. `Queue`, `LifoQueue` and `PriorityQueue` each run it.
 //!
-//! The model states the contract directly: items come out in the order they went in, exactly
+//! The model states the contract directly: items come out in the queue's order, exactly
 //! once; parked waiters are served first come, first served (the first `k` parked getters are
 //! the ones entitled to the `k` oldest items, and likewise for putters and room); a waiter
 //! entitled to proceed has been woken; a dropped `put` never inserts; `join` is released
@@ -10,10 +11,12 @@
 
 mod common;
 
-use asyncio_sync::{Fifo, Get, GetNowaitError, Join, Put, PutNowaitError, Queue, QueueShutDown};
+use asyncio_sync::{
+    BaseQueue, Fifo, Get, GetNowaitError, Join, Lifo, Order, Priority, Put, PutNowaitError,
+    QueueShutDown,
+};
 use common::Driven;
 use proptest::prelude::*;
-use std::collections::VecDeque;
 use std::task::Poll;
 
 #[derive(Debug, Clone)]
@@ -62,23 +65,51 @@ enum Standing {
     ShutOut,
 }
 
-type GetFut<'a> = Driven<Get<'a, u32, Fifo<u32>>>;
-type PutFut<'a> = Driven<Put<'a, u32, Fifo<u32>>>;
-type JoinFut<'a> = Driven<Join<'a, u32, Fifo<u32>>>;
+type GetFut<'a, O> = Driven<Get<'a, u32, O>>;
+type PutFut<'a, O> = Driven<Put<'a, u32, O>>;
+type JoinFut<'a, O> = Driven<Join<'a, u32, O>>;
 
-struct Model<'a> {
-    queue: &'a Queue<u32>,
+/// Which item leaves the model next: the rule of each queue, stated on a plain `Vec` kept in
+/// insertion order.
+#[derive(Clone, Copy)]
+enum Rule {
+    OldestFirst,
+    NewestFirst,
+    SmallestFirst,
+}
+
+impl Rule {
+    fn take(self, items: &mut Vec<u32>) -> Option<u32> {
+        if items.is_empty() {
+            return None;
+        }
+        let index = match self {
+            Rule::OldestFirst => 0,
+            Rule::NewestFirst => items.len() - 1,
+            Rule::SmallestFirst => (0..items.len()).min_by_key(|&i| items[i]).unwrap(),
+        };
+        Some(items.remove(index))
+    }
+}
+
+struct Model<'a, O: Order<u32>> {
+    queue: &'a BaseQueue<u32, O>,
+    rule: Rule,
     maxsize: usize,
-    items: VecDeque<u32>,
+    items: Vec<u32>,
     unfinished: usize,
     shutdown: bool,
     next_item: u32,
-    getters: Vec<(GetFut<'a>, Standing)>,
-    putters: Vec<(PutFut<'a>, Standing, u32)>,
-    joiners: Vec<(JoinFut<'a>, bool)>,
+    getters: Vec<(GetFut<'a, O>, Standing)>,
+    putters: Vec<(PutFut<'a, O>, Standing, u32)>,
+    joiners: Vec<(JoinFut<'a, O>, bool)>,
 }
 
-impl<'a> Model<'a> {
+impl<'a, O: Order<u32>> Model<'a, O> {
+    fn take(&mut self) -> Option<u32> {
+        self.rule.take(&mut self.items)
+    }
+
     fn entitled_getters(&self) -> usize {
         self.getters
             .iter()
@@ -118,12 +149,14 @@ impl<'a> Model<'a> {
     }
 
     fn item(&mut self) -> u32 {
+        // Distinct values (an odd multiplier is a bijection of u32) in no particular order,
+        // so that the three rules differ.
         self.next_item += 1;
-        self.next_item
+        self.next_item.wrapping_mul(2_654_435_761)
     }
 
     fn inserted(&mut self, item: u32) {
-        self.items.push_back(item);
+        self.items.push(item);
         self.unfinished += 1;
     }
 
@@ -153,7 +186,7 @@ impl<'a> Model<'a> {
             Op::GetNowait => {
                 let result = queue.get_nowait();
                 if self.free_item() {
-                    assert_eq!(result, Ok(self.items.pop_front().unwrap()));
+                    assert_eq!(result, Ok(self.take().unwrap()));
                 } else if self.shutdown {
                     assert!(matches!(result, Err(GetNowaitError::ShutDown(_))));
                 } else {
@@ -178,7 +211,7 @@ impl<'a> Model<'a> {
                 let mut get = Driven::new(queue.get());
                 let poll = get.poll();
                 if self.free_item() {
-                    assert_eq!(poll, Poll::Ready(Ok(self.items.pop_front().unwrap())));
+                    assert_eq!(poll, Poll::Ready(Ok(self.take().unwrap())));
                 } else if self.shutdown {
                     assert_eq!(poll, Poll::Ready(Err(QueueShutDown(()))));
                 } else {
@@ -217,7 +250,7 @@ impl<'a> Model<'a> {
                 self.getters.remove(i);
                 if standing == Standing::ShutOut {
                     assert_eq!(result, Err(QueueShutDown(())));
-                } else if let Some(item) = self.items.pop_front() {
+                } else if let Some(item) = self.take() {
                     assert_eq!(result, Ok(item));
                 } else {
                     // Only an immediate shutdown empties the queue under a promise.
@@ -298,12 +331,13 @@ impl<'a> Model<'a> {
     }
 }
 
-fn run(maxsize: usize, ops: Vec<Op>) {
-    let queue = Queue::new(maxsize);
+fn run<O: Order<u32>>(rule: Rule, maxsize: usize, ops: Vec<Op>) {
+    let queue = BaseQueue::<u32, O>::new(maxsize);
     let mut model = Model {
         queue: &queue,
         maxsize,
-        items: VecDeque::new(),
+        rule,
+        items: Vec::new(),
         unfinished: 0,
         shutdown: false,
         next_item: 0,
@@ -321,22 +355,34 @@ fn run(maxsize: usize, ops: Vec<Op>) {
     model.putters.clear();
     model.joiners.clear();
     let remaining: Vec<u32> = std::iter::from_fn(|| queue.get_nowait().ok()).collect();
-    assert_eq!(remaining, Vec::from(model.items.clone()));
+    let expected: Vec<u32> = std::iter::from_fn(|| model.take()).collect();
+    assert_eq!(remaining, expected);
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
-        run(maxsize, ops);
+        run::<Fifo<u32>>(Rule::OldestFirst, maxsize, ops);
+    }
+
+    #[test]
+    fn lifo_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
+        run::<Lifo<u32>>(Rule::NewestFirst, maxsize, ops);
+    }
+
+    #[test]
+    fn priority_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
+        run::<Priority<u32>>(Rule::SmallestFirst, maxsize, ops);
     }
 }
 
 #[test]
 fn model_covers_a_known_tricky_interleaving() {
     // Two parked getters, one item: the first is entitled, is dropped, the second inherits.
-    run(
+    run::<Fifo<u32>>(
+        Rule::OldestFirst,
         1,
         vec![
             Op::Get,
