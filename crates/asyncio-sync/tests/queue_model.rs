@@ -69,13 +69,13 @@ type GetFut<'a, O> = Driven<Get<'a, u32, O>>;
 type PutFut<'a, O> = Driven<Put<'a, u32, O>>;
 type JoinFut<'a, O> = Driven<Join<'a, u32, O>>;
 
-/// Which item leaves the model next: the rule of each queue, stated on a plain `Vec` kept in
+/// Which item leaves the model first: the rule of each queue, stated on a plain `Vec` kept in
 /// insertion order.
 #[derive(Clone, Copy)]
 enum Rule {
-    OldestFirst,
-    NewestFirst,
-    SmallestFirst,
+    Oldest,
+    Newest,
+    Smallest,
 }
 
 impl Rule {
@@ -84,9 +84,9 @@ impl Rule {
             return None;
         }
         let index = match self {
-            Rule::OldestFirst => 0,
-            Rule::NewestFirst => items.len() - 1,
-            Rule::SmallestFirst => (0..items.len()).min_by_key(|&i| items[i]).unwrap(),
+            Rule::Oldest => 0,
+            Rule::Newest => items.len() - 1,
+            Rule::Smallest => (0..items.len()).min_by_key(|&i| items[i]).unwrap(),
         };
         Some(items.remove(index))
     }
@@ -364,17 +364,17 @@ proptest! {
 
     #[test]
     fn queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
-        run::<Fifo<u32>>(Rule::OldestFirst, maxsize, ops);
+        run::<Fifo<u32>>(Rule::Oldest, maxsize, ops);
     }
 
     #[test]
     fn lifo_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
-        run::<Lifo<u32>>(Rule::NewestFirst, maxsize, ops);
+        run::<Lifo<u32>>(Rule::Newest, maxsize, ops);
     }
 
     #[test]
     fn priority_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
-        run::<Priority<u32>>(Rule::SmallestFirst, maxsize, ops);
+        run::<Priority<u32>>(Rule::Smallest, maxsize, ops);
     }
 }
 
@@ -382,7 +382,7 @@ proptest! {
 fn model_covers_a_known_tricky_interleaving() {
     // Two parked getters, one item: the first is entitled, is dropped, the second inherits.
     run::<Fifo<u32>>(
-        Rule::OldestFirst,
+        Rule::Oldest,
         1,
         vec![
             Op::Get,
