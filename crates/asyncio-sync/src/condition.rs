@@ -3,7 +3,7 @@
 //! missed; a waiter that was notified and dropped before it ran passes the notification on
 //! to the next waiter (as asyncio 3.13 does), so `notify(1)` is never swallowed.
 
-use crate::lock::{Acquire, Lock, LockGuard};
+use crate::lock::{Lock, LockAcquire, LockGuard};
 use crate::lock_state;
 use crate::waiters::{Waiters, wake, wake_all};
 use std::fmt;
@@ -91,7 +91,7 @@ impl Condition {
     }
 
     /// Acquires the condition's lock.
-    pub fn lock(&self) -> Acquire<'_> {
+    pub fn lock(&self) -> LockAcquire<'_> {
         self.lock.lock()
     }
 

@@ -56,10 +56,11 @@ mod waiters;
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use condition::{Condition, ConditionError};
 pub use event::{Event, EventWait};
-pub use lock::{Acquire, Lock, LockGuard};
+pub use lock::{Lock, LockAcquire, LockGuard};
 pub use queue::{
-    BaseQueue, Fifo, Get, GetNowaitError, Join, Lifo, LifoQueue, Order, Priority, PriorityQueue,
-    Put, PutNowaitError, Queue, QueueEmpty, QueueFull, QueueShutDown, TaskDoneError,
+    BaseQueue, Fifo, GetNowaitError, Lifo, LifoQueue, Order, Priority, PriorityQueue,
+    PutNowaitError, Queue, QueueEmpty, QueueFull, QueueGet, QueueJoin, QueuePut, QueueShutDown,
+    TaskDoneError,
 };
 pub use semaphore::{
     BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphoreError, SemaphorePermit,

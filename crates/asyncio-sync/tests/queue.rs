@@ -284,8 +284,8 @@ fn lifo_and_priority_queues_wait_like_the_fifo_one() {
 fn every_type_is_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Queue<String>>();
-    send_sync::<asyncio_sync::Get<'_, String, asyncio_sync::Fifo<String>>>();
-    send_sync::<asyncio_sync::Put<'_, String, asyncio_sync::Fifo<String>>>();
+    send_sync::<asyncio_sync::QueueGet<'_, String, asyncio_sync::Fifo<String>>>();
+    send_sync::<asyncio_sync::QueuePut<'_, String, asyncio_sync::Fifo<String>>>();
     send_sync::<asyncio_sync::Lock>();
     send_sync::<asyncio_sync::LockGuard<'_>>();
     send_sync::<asyncio_sync::Event>();

@@ -12,8 +12,8 @@
 mod common;
 
 use asyncio_sync::{
-    BaseQueue, Fifo, Get, GetNowaitError, Join, Lifo, Order, Priority, Put, PutNowaitError,
-    QueueShutDown,
+    BaseQueue, Fifo, GetNowaitError, Lifo, Order, Priority, PutNowaitError, QueueGet, QueueJoin,
+    QueuePut, QueueShutDown,
 };
 use common::Driven;
 use proptest::prelude::*;
@@ -65,9 +65,9 @@ enum Standing {
     ShutOut,
 }
 
-type GetFut<'a, O> = Driven<Get<'a, u32, O>>;
-type PutFut<'a, O> = Driven<Put<'a, u32, O>>;
-type JoinFut<'a, O> = Driven<Join<'a, u32, O>>;
+type GetFut<'a, O> = Driven<QueueGet<'a, u32, O>>;
+type PutFut<'a, O> = Driven<QueuePut<'a, u32, O>>;
+type JoinFut<'a, O> = Driven<QueueJoin<'a, u32, O>>;
 
 /// Which item leaves the model first: the rule of each queue, stated on a plain `Vec` kept in
 /// insertion order.
