@@ -3,7 +3,7 @@
 //! missed; a waiter that was notified and dropped before it ran passes the notification on
 //! to the next waiter (as asyncio 3.13 does), so `notify(1)` is never swallowed.
 
-use crate::lock::{Acquire, Lock, LockGuard};
+use crate::lock::{Lock, LockAcquire, LockGuard};
 use crate::lock_state;
 use crate::waiters::{Waiters, wake, wake_all};
 use std::fmt;
@@ -91,7 +91,7 @@ impl Condition {
     }
 
     /// Acquires the condition's lock.
-    pub fn lock(&self) -> Acquire<'_> {
+    pub fn lock(&self) -> LockAcquire<'_> {
         self.lock.lock()
     }
 
@@ -130,10 +130,15 @@ impl Condition {
         if !self.locked() {
             return Err(ConditionError::NotLocked);
         }
-        let mut waiters = lock_state(&self.waiters);
-        let wakers: Vec<Waker> = (0..n).map_while(|_| waiters.notify_first(())).collect();
-        drop(waiters);
-        wake_all(wakers);
+        // One waiter at a time, each woken outside the mutex: no allocation. No waiter can
+        // join the line meanwhile, since waiting needs the lock the caller holds.
+        for _ in 0..n {
+            let waker = lock_state(&self.waiters).notify_first(());
+            match waker {
+                Some(waker) => waker.wake(),
+                None => break,
+            }
+        }
         Ok(())
     }
 

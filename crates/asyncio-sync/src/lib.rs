@@ -56,10 +56,11 @@ mod waiters;
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use condition::{Condition, ConditionError};
 pub use event::{Event, EventWait};
-pub use lock::{Acquire, Lock, LockGuard};
+pub use lock::{Lock, LockAcquire, LockGuard};
 pub use queue::{
-    BaseQueue, Fifo, Get, GetNowaitError, Join, Lifo, LifoQueue, Order, Priority, PriorityQueue,
-    Put, PutNowaitError, Queue, QueueEmpty, QueueFull, QueueShutDown, TaskDoneError,
+    BaseQueue, Fifo, GetNowaitError, Lifo, LifoQueue, Order, Priority, PriorityQueue,
+    PutNowaitError, Queue, QueueEmpty, QueueFull, QueueGet, QueueJoin, QueuePut, QueueShutDown,
+    TaskDoneError,
 };
 pub use semaphore::{
     BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphoreError, SemaphorePermit,
@@ -67,9 +68,11 @@ pub use semaphore::{
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// Locks a primitive's state. Poisoning is ignored: no code of ours panics while holding the
-/// lock in a way that leaves the state half-updated (a panicking `Ord` in a priority queue
-/// leaves the heap valid, merely unordered for that item).
+/// Locks a primitive's state, ignoring poisoning. The only foreign code run under these
+/// mutexes is a priority queue's `Ord`; if it panics inside `push`, the heap may be
+/// misordered (as `BinaryHeap` documents) and that item's `unfinished_tasks` count missing,
+/// but no waiter count or promise is half-updated, so the queue stays usable rather than
+/// turning every later call into a panic.
 fn lock_state<S>(mutex: &Mutex<S>) -> MutexGuard<'_, S> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

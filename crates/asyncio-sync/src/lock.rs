@@ -59,11 +59,16 @@ impl Lock {
     }
 
     /// Acquires the lock, waiting behind earlier waiters; the guard releases it when dropped.
-    pub fn lock(&self) -> Acquire<'_> {
-        Acquire {
+    pub fn lock(&self) -> LockAcquire<'_> {
+        LockAcquire {
             lock: self,
             key: None,
         }
+    }
+
+    /// asyncio's name for [`lock`](Self::lock): `await lock.acquire()`.
+    pub fn acquire(&self) -> LockAcquire<'_> {
+        self.lock()
     }
 
     /// Whether `self` and `other` are handles of the same lock.
@@ -110,12 +115,12 @@ impl Drop for LockGuard<'_> {
 
 /// The future of [`Lock::lock`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Acquire<'a> {
+pub struct LockAcquire<'a> {
     lock: &'a Lock,
     key: Option<usize>,
 }
 
-impl<'a> Future for Acquire<'a> {
+impl<'a> Future for LockAcquire<'a> {
     type Output = LockGuard<'a>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
@@ -142,7 +147,7 @@ impl<'a> Future for Acquire<'a> {
     }
 }
 
-impl Drop for Acquire<'_> {
+impl Drop for LockAcquire<'_> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let handed_over = lock_state(&self.lock.shared).waiters.remove(key).is_some();

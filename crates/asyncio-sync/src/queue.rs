@@ -235,11 +235,17 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
     }
 
     /// Whether the queue holds no item.
+    ///
+    /// `get_nowait` may also refuse while the items left are reserved for woken getters that
+    /// have not run yet: items go to getters first come, first served.
     pub fn empty(&self) -> bool {
         self.qsize() == 0
     }
 
     /// Whether the queue holds `maxsize` items (never, when unbounded).
+    ///
+    /// `put_nowait` may also refuse while room freed by a `get` is reserved for a parked
+    /// putter that has not run yet: room goes to putters first come, first served.
     pub fn full(&self) -> bool {
         self.shared.maxsize != 0 && self.qsize() >= self.shared.maxsize
     }
@@ -258,8 +264,8 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
     ///
     /// Fails with the item handed back if the queue is (or gets) shut down. Dropping the
     /// future before it completes drops the item: it is never inserted later.
-    pub fn put(&self, item: T) -> Put<'_, T, O> {
-        Put {
+    pub fn put(&self, item: T) -> QueuePut<'_, T, O> {
+        QueuePut {
             queue: self,
             item: Some(item),
             key: None,
@@ -283,8 +289,8 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
     ///
     /// After [`shutdown`](Self::shutdown) it still drains the remaining items, then fails.
     /// Dropping the future never loses an item.
-    pub fn get(&self) -> Get<'_, T, O> {
-        Get {
+    pub fn get(&self) -> QueueGet<'_, T, O> {
+        QueueGet {
             queue: self,
             key: None,
         }
@@ -334,8 +340,8 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
     /// queue.join().await;
     /// # });
     /// ```
-    pub fn join(&self) -> Join<'_, T, O> {
-        Join {
+    pub fn join(&self) -> QueueJoin<'_, T, O> {
+        QueueJoin {
             queue: self,
             key: None,
             done: false,
@@ -378,7 +384,7 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
 
 /// The future of [`BaseQueue::put`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Put<'a, T, O: Order<T>> {
+pub struct QueuePut<'a, T, O: Order<T>> {
     queue: &'a BaseQueue<T, O>,
     /// The item, until it is inserted or handed back.
     item: Option<T>,
@@ -387,9 +393,9 @@ pub struct Put<'a, T, O: Order<T>> {
 }
 
 // The item is never pinned: it is moved into the queue or handed back by value.
-impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
+impl<T, O: Order<T>> Unpin for QueuePut<'_, T, O> {}
 
-impl<T, O: Order<T>> Future for Put<'_, T, O> {
+impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
     type Output = Result<(), QueueShutDown<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -430,7 +436,7 @@ impl<T, O: Order<T>> Future for Put<'_, T, O> {
     }
 }
 
-impl<T, O: Order<T>> Drop for Put<'_, T, O> {
+impl<T, O: Order<T>> Drop for QueuePut<'_, T, O> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let shared = &self.queue.shared;
@@ -450,13 +456,13 @@ impl<T, O: Order<T>> Drop for Put<'_, T, O> {
 
 /// The future of [`BaseQueue::get`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Get<'a, T, O: Order<T>> {
+pub struct QueueGet<'a, T, O: Order<T>> {
     queue: &'a BaseQueue<T, O>,
     /// The getters' list slot while parked.
     key: Option<usize>,
 }
 
-impl<T, O: Order<T>> Future for Get<'_, T, O> {
+impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
     type Output = Result<T, QueueShutDown>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -495,7 +501,7 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
     }
 }
 
-impl<T, O: Order<T>> Drop for Get<'_, T, O> {
+impl<T, O: Order<T>> Drop for QueueGet<'_, T, O> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let mut state = lock_state(&self.queue.shared.state);
@@ -514,13 +520,13 @@ impl<T, O: Order<T>> Drop for Get<'_, T, O> {
 
 /// The future of [`BaseQueue::join`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Join<'a, T, O: Order<T>> {
+pub struct QueueJoin<'a, T, O: Order<T>> {
     queue: &'a BaseQueue<T, O>,
     key: Option<usize>,
     done: bool,
 }
 
-impl<T, O: Order<T>> Future for Join<'_, T, O> {
+impl<T, O: Order<T>> Future for QueueJoin<'_, T, O> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -548,7 +554,7 @@ impl<T, O: Order<T>> Future for Join<'_, T, O> {
     }
 }
 
-impl<T, O: Order<T>> Drop for Join<'_, T, O> {
+impl<T, O: Order<T>> Drop for QueueJoin<'_, T, O> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             lock_state(&self.queue.shared.state).joiners.remove(key);
