@@ -1,23 +1,20 @@
 """`pool` group, CPython side: concurrent.futures.ThreadPoolExecutor with its default size,
-driven like the Rust cases (submit a batch of 1,000 trivial calls, then wait for each
-result in order). Prints `pool/submit-await-1000 cpython VALUE ns/op`."""
+driven like the Rust cases (submit a batch of trivial calls, then wait for each result in
+order). Prints `pool/CASE cpython VALUE ns/op` for the cases of `src/pool.rs`."""
 
 import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-BATCH = 1_000
-
-
 def trivial(i):
     return i
 
 
-def run(executor, batches):
+def run(executor, batch, batches):
     started = time.perf_counter_ns()
     for _ in range(batches):
-        futures = [executor.submit(trivial, i) for i in range(BATCH)]
+        futures = [executor.submit(trivial, i) for i in range(batch)]
         for future in futures:
             future.result()
     return time.perf_counter_ns() - started
@@ -25,13 +22,18 @@ def run(executor, batches):
 
 def main():
     quick = "--quick" in sys.argv
-    batches = 2 if quick else 100
     runs = 1 if quick else 7
+    cases = [
+        ("submit-await-1000", 1_000, 2_000 if quick else 100_000),
+        ("submit-await-1", 1, 200 if quick else 20_000),
+    ]
     with ThreadPoolExecutor() as executor:
-        if not quick:
-            run(executor, 10)
-        samples = [run(executor, batches) / (batches * BATCH) for _ in range(runs)]
-    print(f"pool/submit-await-1000 cpython {statistics.median(samples):.1f} ns/op")
+        for case, batch, jobs in cases:
+            batches = jobs // batch
+            if not quick:
+                run(executor, batch, batches // 10)
+            samples = [run(executor, batch, batches) / jobs for _ in range(runs)]
+            print(f"pool/{case} cpython {statistics.median(samples):.1f} ns/op", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,87 +1,80 @@
 //! `pool`: what one blocking call costs when handed to a thread pool and awaited, for
 //! `asyncio-pool` against tokio's `spawn_blocking` and the `blocking` crate's `unblock`.
 //!
-//! Each implementation gets the same driving: submit a batch of 1,000 trivial jobs, then
-//! `block_on` each job's future in submission order, 100 batches. The figure is the whole
-//! round trip per job (queue, wake a worker, run, publish, wake the caller); untimed
-//! batches first start each pool's threads.
+//! Each implementation gets the same driving: submit a batch of trivial jobs, then
+//! `block_on` each job's future in submission order. The figure is the whole round trip per
+//! job (queue, wake a worker, run, publish, wake the caller); untimed batches first start
+//! each pool's threads.
+//!
+//! - `submit-await-1000`: batches of 1,000, 100,000 jobs: throughput under a burst.
+//! - `submit-await-1`: one job at a time, 20,000 jobs: the latency of a single
+//!   `to_thread` call, where a worker must be woken and the caller must sleep every time.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use asyncio_pool::{ThreadPool, default_max_workers};
 use futures_lite::future::block_on;
 
 use crate::harness::{Bench, time};
 
-const BATCH: usize = 1_000;
-
 /// Runs the group.
 pub fn run(bench: &Bench) {
-    let jobs = bench.size(100_000, 2 * BATCH);
-    let batches = jobs / BATCH;
-
     let pool = ThreadPool::new(default_max_workers()).expect("default_max_workers is at least 1");
-    let asyncio_pool = |batches| {
-        time(|| {
-            for _ in 0..batches {
-                let batch: Vec<_> = (0..BATCH)
-                    .map(|i| pool.submit(move || black_box(i)).expect("pool is running"))
-                    .collect();
-                for job in batch {
-                    black_box(block_on(job).expect("trivial job"));
-                }
-            }
-        })
-    };
-    measure(bench, "asyncio-pool", batches, asyncio_pool);
+    cases(
+        bench,
+        "asyncio-pool",
+        |i| pool.submit(move || black_box(i)).expect("pool is running"),
+        |job| block_on(job).expect("trivial job"),
+    );
     pool.shutdown(true, false);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .build()
         .expect("tokio runtime");
-    let tokio = |batches| {
-        time(|| {
-            for _ in 0..batches {
-                let batch: Vec<_> = (0..BATCH)
-                    .map(|i| runtime.spawn_blocking(move || black_box(i)))
-                    .collect();
-                for job in batch {
-                    black_box(block_on(job).expect("trivial job"));
-                }
-            }
-        })
-    };
-    measure(bench, "tokio", batches, tokio);
+    cases(
+        bench,
+        "tokio",
+        |i| runtime.spawn_blocking(move || black_box(i)),
+        |job| block_on(job).expect("trivial job"),
+    );
     drop(runtime);
 
-    let blocking = |batches| {
+    cases(
+        bench,
+        "blocking",
+        |i| blocking::unblock(move || black_box(i)),
+        block_on,
+    );
+}
+
+/// Measures both cases for one implementation: `submit` starts job `i`, `wait` drives its
+/// future to the end.
+fn cases<J>(
+    bench: &Bench,
+    implementation: &str,
+    submit: impl Fn(usize) -> J,
+    wait: impl Fn(J) -> usize,
+) {
+    let run_batches = |batch: usize, batches: usize| {
         time(|| {
             for _ in 0..batches {
-                let batch: Vec<_> = (0..BATCH)
-                    .map(|i| blocking::unblock(move || black_box(i)))
-                    .collect();
-                for job in batch {
-                    black_box(block_on(job));
+                let jobs: Vec<J> = (0..batch).map(&submit).collect();
+                for job in jobs {
+                    black_box(wait(job));
                 }
             }
         })
     };
-    measure(bench, "blocking", batches, blocking);
-}
-
-/// Times `batches` batches of `routine`; a full run first runs a few untimed batches so
-/// that starting the pool's threads stays out of every timed run.
-fn measure(
-    bench: &Bench,
-    implementation: &str,
-    batches: usize,
-    mut routine: impl FnMut(usize) -> Duration,
-) {
-    if !bench.quick() {
-        routine(10);
+    for (case, batch, jobs) in [
+        ("submit-await-1000", 1_000, bench.size(100_000, 2_000)),
+        ("submit-await-1", 1, bench.size(20_000, 200)),
+    ] {
+        let batches = jobs / batch;
+        // A full run keeps starting the pool's threads out of every timed run; a quick run
+        // only proves the case works.
+        if !bench.quick() {
+            run_batches(batch, batches / 10);
+        }
+        bench.ns_per_op(case, implementation, jobs, || run_batches(batch, batches));
     }
-    bench.ns_per_op("submit-await-1000", implementation, batches * BATCH, || {
-        routine(batches)
-    });
 }
