@@ -7,6 +7,7 @@
 //! CPython figures and ratios.
 
 mod harness;
+mod pool;
 mod sync;
 mod timer;
 
@@ -16,7 +17,7 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[("timer", timer::run), ("sync", sync::run)];
+const GROUPS: &[Group] = &[("timer", timer::run), ("sync", sync::run), ("pool", pool::run)];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

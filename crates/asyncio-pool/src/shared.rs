@@ -9,9 +9,10 @@
 //! leaves the count first and then looks at the queue once more, so a job queued while it
 //! was leaving is never stranded (see [`Shared::retire`]).
 
+use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -59,6 +60,8 @@ pub(crate) struct Shared {
     next_index: AtomicUsize,
     exit_lock: Mutex<()>,
     exited: Condvar,
+    /// Threads to join on `shutdown(wait = true)`; finished ones are pruned at each spawn.
+    handles: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -76,6 +79,7 @@ impl Shared {
             next_index: AtomicUsize::new(0),
             exit_lock: Mutex::new(()),
             exited: Condvar::new(),
+            handles: Mutex::new(Vec::new()),
         })
     }
 
@@ -104,7 +108,12 @@ impl Shared {
         self.idle.fetch_add(1, Ordering::SeqCst);
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
         match worker::spawn(self, index) {
-            Ok(()) => Ok(()),
+            Ok(handle) => {
+                let mut handles = lock(&self.handles);
+                handles.retain(|handle| !handle.is_finished());
+                handles.push(handle);
+                Ok(())
+            }
             Err(error) => {
                 self.idle.fetch_sub(1, Ordering::SeqCst);
                 self.alive.fetch_sub(1, Ordering::SeqCst);
@@ -185,10 +194,7 @@ impl Shared {
     /// A worker thread is gone (or never started): wake `shutdown(wait = true)`.
     pub(crate) fn thread_exited(&self) {
         self.threads.fetch_sub(1, Ordering::SeqCst);
-        let _guard = self
-            .exit_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let _guard = lock(&self.exit_lock);
         self.exited.notify_all();
     }
 
@@ -242,15 +248,24 @@ impl Shared {
     /// worker of this pool (a job may shut its own pool down).
     fn wait_for_workers(self: &Arc<Self>) {
         let keep = usize::from(worker::is_worker_of(self));
-        let mut guard = self
-            .exit_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut guard = lock(&self.exit_lock);
         while self.threads.load(Ordering::SeqCst) > keep {
             guard = self
                 .exited
                 .wait(guard)
                 .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(guard);
+        // Every worker is done with the pool; joining also waits out the threads' own
+        // teardown, so they are gone from the process when `shutdown` returns. No thread
+        // starts after shutdown, so the list is complete.
+        let me = thread::current().id();
+        let handles = mem::take(&mut *lock(&self.handles));
+        for handle in handles {
+            if handle.thread().id() != me {
+                // Jobs' panics are caught, so a worker thread never ends in a panic.
+                let _ = handle.join();
+            }
         }
     }
 
@@ -265,6 +280,12 @@ impl Shared {
     pub(crate) fn queued(&self) -> usize {
         self.receiver.len()
     }
+}
+
+/// Locks `mutex`; nothing panics while these locks are held, so poisoning cannot leave
+/// broken state behind.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Leaves the submit gate when the submit is done, whatever the outcome.

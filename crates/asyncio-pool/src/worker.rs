@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::io;
 use std::sync::Arc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 
 use crate::shared::{Message, Shared};
 
@@ -15,14 +15,14 @@ thread_local! {
 }
 
 /// Starts worker number `index` of `shared`'s pool, named `PREFIX_index`.
-pub(crate) fn spawn(shared: &Arc<Shared>, index: usize) -> io::Result<()> {
+pub(crate) fn spawn(shared: &Arc<Shared>, index: usize) -> io::Result<JoinHandle<()>> {
     let config = &shared.config;
     let mut builder = thread::Builder::new().name(format!("{}_{index}", config.thread_name_prefix));
     if let Some(size) = config.stack_size {
         builder = builder.stack_size(size);
     }
     let shared = Arc::clone(shared);
-    builder.spawn(move || work(shared)).map(drop)
+    builder.spawn(move || work(shared))
 }
 
 /// Whether the calling thread is a worker of `shared`'s pool.

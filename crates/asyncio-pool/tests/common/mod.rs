@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use asyncio_pool::{Job, ThreadPool};
 use crossbeam_channel::{Receiver, Sender};
 
 /// Jobs call [`Gate::hold`] to report that they started and then block until
@@ -49,6 +50,14 @@ impl Gate {
             started_tx: self.started_tx.clone(),
             open_rx: self.open_rx.clone(),
         }
+    }
+
+    /// Submits a job that holds its worker until the gate opens, and waits until it runs.
+    pub fn occupy(&self, pool: &ThreadPool) -> Job<()> {
+        let held = self.held();
+        let job = pool.submit(move || held.hold()).unwrap();
+        self.wait_started(1);
+        job
     }
 
     /// Blocks until `n` more jobs have started.
