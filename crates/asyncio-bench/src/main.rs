@@ -17,7 +17,11 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[("timer", timer::run), ("sync", sync::run), ("pool", pool::run)];
+const GROUPS: &[Group] = &[
+    ("timer", timer::run),
+    ("sync", sync::run),
+    ("pool", pool::run),
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
