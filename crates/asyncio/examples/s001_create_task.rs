@@ -14,7 +14,7 @@ async fn hello(name: &'static str, wait_time: Duration) -> &'static str {
 async fn main_() {
     let _task = asyncio::create_task(hello("Taro", Duration::from_millis(20)));
     println!("main goes on");
-    asyncio::sleep(Duration::from_millis(30)).await; // hello runs meanwhile
+    asyncio::sleep(Duration::from_millis(40)).await; // hello runs meanwhile
     println!("main done");
 }
 

@@ -1,4 +1,4 @@
-//! `ensure_future` and `create_task_named`: tasks made outside or inside a running loop.
+//! `ensure_future`: a task made whether or not a loop is running.
 
 use std::future::Future;
 
@@ -18,15 +18,4 @@ use asyncio_loop::{Task, get_event_loop};
 /// ```
 pub fn ensure_future<F: Future + 'static>(fut: F) -> Task<F::Output> {
     get_event_loop().create_task(fut)
-}
-
-/// asyncio's `create_task(coro, name=name)` on the running loop.
-///
-/// # Panics
-///
-/// With "no running event loop" outside a running loop, as [`create_task`](crate::create_task).
-pub fn create_task_named<F: Future + 'static>(name: impl Into<String>, fut: F) -> Task<F::Output> {
-    asyncio_loop::get_running_loop()
-        .expect("create_task_named: no running event loop")
-        .create_task_named(name, fut)
 }

@@ -46,7 +46,7 @@ mod wait_for;
 pub use anext::{Next, anext};
 pub use as_completed::{AsCompleted, AsCompletedError, as_completed, as_completed_timeout};
 pub use async_gen::{AsyncGenerator, Yield, Yielder, async_generator};
-pub use ensure_future::{create_task_named, ensure_future};
+pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
 pub use gather::{
@@ -65,8 +65,9 @@ pub use wait_for::{shield, shield_task, wait_for};
 pub use asyncio_loop::{
     CancelledError, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle,
     InvalidStateError, LoopHandle, RunError, RuntimeError, Shield, Sleep, Task, TaskError, TaskRef,
-    Timeout, TimeoutError, TimerHandle, all_tasks, create_task, current_task, get_event_loop,
-    get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout, timeout_at,
+    Timeout, TimeoutError, TimerHandle, all_tasks, create_task, create_task_named, current_task,
+    get_event_loop, get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout,
+    timeout_at,
 };
 
 // The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).

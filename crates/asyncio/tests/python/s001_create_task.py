@@ -1,5 +1,5 @@
 # Seed 001, program 5: a fire-and-forget task runs while main sleeps.
-# Sleeps: 2 s -> 0.02 s; main sleeps a little longer than hello so hello's end is printed.
+# Sleeps: 2 s -> 0.02 s; main sleeps 0.04 s, well after hello's 0.02 s, so hello's end is printed.
 import asyncio
 
 async def hello(name: str, wait_time: float = 0.02):
@@ -11,7 +11,7 @@ async def hello(name: str, wait_time: float = 0.02):
 async def main():
     task = asyncio.create_task(hello("Taro"))
     print('main goes on')
-    await asyncio.sleep(0.03)
+    await asyncio.sleep(0.04)
     print('main done')
 
 asyncio.run(main())
