@@ -15,6 +15,7 @@
 //!
 //! Dropping (cancelling) a gather that has not finished cancels its children.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -168,22 +169,40 @@ impl<T: 'static> Core<T> {
 
 impl<T> Core<T> {
     /// Takes the output of every child whose done-callback has run, in completion order,
-    /// handing each to `store` (which may end the gather by returning `Some`).
-    fn poll_children<R>(
+    /// turning each into a value for `results` (in argument order) or an error that ends the
+    /// gather at once; ready with every value once all children are in.
+    fn poll_gather<V, E>(
         &mut self,
         cx: &mut Context<'_>,
-        mut store: impl FnMut(usize, Result<T, TaskError>) -> Option<R>,
-    ) -> Option<R> {
+        results: &mut Vec<Option<V>>,
+        mut split: impl FnMut(Result<T, TaskError>) -> Result<V, E>,
+    ) -> Poll<Result<Vec<V>, E>> {
         self.notify.register(cx);
         while let Some(index) = self.notify.next_finished() {
-            if let Some(output) = self.children[index].take(cx) {
-                if let Some(early) = store(index, output) {
+            let Some(output) = self.children[index].take(cx) else {
+                continue;
+            };
+            match split(output) {
+                Ok(value) => {
+                    if results.is_empty() {
+                        results.resize_with(self.children.len(), || None);
+                    }
+                    results[index] = Some(value);
+                }
+                Err(error) => {
                     self.finished = true;
-                    return Some(early);
+                    return Poll::Ready(Err(error));
                 }
             }
         }
-        None
+        if !self.all_taken() {
+            return Poll::Pending;
+        }
+        self.finished = true;
+        let values = std::mem::take(results).into_iter();
+        Poll::Ready(Ok(values
+            .map(|v| v.expect("every child's output is stored"))
+            .collect()))
     }
 
     fn all_taken(&self) -> bool {
@@ -209,21 +228,6 @@ impl<T> Drop for Core<T> {
             self.cancel();
         }
     }
-}
-
-/// Collects outputs into argument order once all are in.
-fn in_order<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
-    std::mem::take(results)
-        .into_iter()
-        .map(|r| r.expect("every child's output is stored"))
-        .collect()
-}
-
-fn store_at<T>(results: &mut Vec<Option<T>>, len: usize, index: usize, value: T) {
-    if results.is_empty() {
-        results.resize_with(len, || None);
-    }
-    results[index] = Some(value);
 }
 
 macro_rules! gathering_future_common {
@@ -267,23 +271,8 @@ impl<T> Future for Gather<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let len = this.core.children.len();
-        let results = &mut this.results;
-        let early = this.core.poll_children(cx, |index, output| match output {
-            Ok(value) => {
-                store_at(results, len, index, value);
-                None
-            }
-            Err(error) => Some(error),
-        });
-        if let Some(error) = early {
-            return Poll::Ready(Err(error));
-        }
-        if this.core.all_taken() {
-            this.core.finished = true;
-            return Poll::Ready(Ok(in_order(&mut this.results)));
-        }
-        Poll::Pending
+        this.core
+            .poll_gather(cx, &mut this.results, |output| output)
     }
 }
 
@@ -321,24 +310,12 @@ impl<T, E> Future for TryGather<T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let len = this.core.children.len();
-        let results = &mut this.results;
-        let early = this.core.poll_children(cx, |index, output| match output {
-            Ok(Ok(value)) => {
-                store_at(results, len, index, value);
-                None
-            }
-            Ok(Err(error)) => Some(GatherError::Failed(error)),
-            Err(error) => Some(GatherError::Task(error)),
-        });
-        if let Some(error) = early {
-            return Poll::Ready(Err(error));
-        }
-        if this.core.all_taken() {
-            this.core.finished = true;
-            return Poll::Ready(Ok(in_order(&mut this.results)));
-        }
-        Poll::Pending
+        this.core
+            .poll_gather(cx, &mut this.results, |output| match output {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => Err(GatherError::Failed(error)),
+                Err(error) => Err(GatherError::Task(error)),
+            })
     }
 }
 
@@ -356,16 +333,11 @@ impl<T> Future for GatherAll<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let len = this.core.children.len();
-        let results = &mut this.results;
-        this.core.poll_children(cx, |index, output| {
-            store_at(results, len, index, output);
-            None::<()>
-        });
-        if this.core.all_taken() {
-            this.core.finished = true;
-            return Poll::Ready(in_order(&mut this.results));
-        }
-        Poll::Pending
+        let polled = this
+            .core
+            .poll_gather(cx, &mut this.results, Ok::<_, Infallible>);
+        polled.map(|all| match all {
+            Ok(outcomes) => outcomes,
+        })
     }
 }

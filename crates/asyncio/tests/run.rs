@@ -2,23 +2,16 @@
 //! cancelling, the loop's default pool is shut down (its jobs waited for), a second `run`
 //! works, and `run` inside a running loop is a clear error.
 
-use std::cell::RefCell;
+mod common;
+
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use asyncio::{EventLoopExt, RunError, Runner};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-struct OnDrop(Log, &'static str);
-
-impl Drop for OnDrop {
-    fn drop(&mut self) {
-        self.0.borrow_mut().push(self.1);
-    }
-}
+use common::{Log, OnDrop};
 
 #[test]
 fn run_returns_mains_output() {
@@ -77,10 +70,10 @@ fn each_run_has_its_own_default_pool_so_a_second_run_works() {
 
 #[test]
 fn run_inside_a_running_loop_fails_clearly_without_running_main() {
-    let ran = Rc::new(RefCell::new(false));
+    let ran = Rc::new(Cell::new(false));
     let nested = asyncio::run({
         let ran = ran.clone();
-        async move { asyncio::run(async move { *ran.borrow_mut() = true }) }
+        async move { asyncio::run(async move { ran.set(true) }) }
     })
     .unwrap();
     assert_eq!(nested, Err(RunError::NestedRun));
@@ -88,7 +81,7 @@ fn run_inside_a_running_loop_fails_clearly_without_running_main() {
         nested.unwrap_err().to_string(),
         "Cannot run the event loop while another loop is running"
     );
-    assert!(!*ran.borrow(), "the nested main never ran");
+    assert!(!ran.get(), "the nested main never ran");
 }
 
 #[test]

@@ -1,21 +1,12 @@
 //! `TaskGroup`: all children succeed, a failure (an `Err` or a panic) cancels the others,
 //! every failure is reported, and leaving the group early cancels what is left.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
+
 use std::time::Duration;
 
 use asyncio::{Failure, TaskError, TaskGroup};
-
-type Log = Rc<RefCell<Vec<&'static str>>>;
-
-struct OnDrop(Log, &'static str);
-
-impl Drop for OnDrop {
-    fn drop(&mut self) {
-        self.0.borrow_mut().push(self.1);
-    }
-}
+use common::{Log, OnDrop};
 
 #[test]
 fn the_group_waits_for_every_child_and_gives_their_values() {

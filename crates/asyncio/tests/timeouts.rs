@@ -1,18 +1,12 @@
 //! `wait_for`, `timeout`, `timeout_at` and `shield`: the deadline cancels the inner work
 //! before the error is returned; a shield lets the work finish anyway.
 
-use std::cell::{Cell, RefCell};
+mod common;
+
+use common::OnDrop;
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-
-/// Records into `log` when dropped: where a cancelled future's cleanup runs.
-struct OnDrop(Rc<RefCell<Vec<&'static str>>>, &'static str);
-
-impl Drop for OnDrop {
-    fn drop(&mut self) {
-        self.0.borrow_mut().push(self.1);
-    }
-}
 
 #[test]
 fn wait_for_gives_the_output_when_in_time() {
@@ -22,7 +16,7 @@ fn wait_for_gives_the_output_when_in_time() {
 
 #[test]
 fn wait_for_drops_the_inner_future_before_it_returns_the_timeout() {
-    let log = Rc::new(RefCell::new(Vec::new()));
+    let log = common::Log::default();
     asyncio::run({
         let log = log.clone();
         async move {
