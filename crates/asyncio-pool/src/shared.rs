@@ -5,9 +5,12 @@
 //! starts a worker only if there are more queued jobs than idle workers (`queued > idle`,
 //! where a worker is idle from the moment its job's function returns until it takes its
 //! next message, and a starting worker counts as idle) and fewer workers than
-//! `max_workers`. A worker that times out idle
-//! leaves the count first and then looks at the queue once more, so a job queued while it
-//! was leaving is never stranded (see [`Shared::retire`]).
+//! `max_workers`. A worker that times out idle leaves the count first and then looks at the
+//! queue once more, so a job queued while it was leaving is never stranded (see
+//! [`Shared::retire`]).
+//!
+//! Shutdown closes a gate that every submit passes through, waits for the submits inside
+//! it, then queues one `Stop` per thread behind every accepted job.
 
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
