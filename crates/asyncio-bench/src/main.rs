@@ -7,6 +7,7 @@
 //! CPython figures and ratios.
 
 mod harness;
+mod sync;
 
 use harness::Bench;
 
@@ -14,7 +15,7 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[];
+const GROUPS: &[Group] = &[("sync", sync::run)];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
