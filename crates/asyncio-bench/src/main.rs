@@ -8,6 +8,7 @@
 
 mod harness;
 mod pool;
+mod sync;
 
 use harness::Bench;
 
@@ -15,7 +16,7 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[("pool", pool::run)];
+const GROUPS: &[Group] = &[("sync", sync::run), ("pool", pool::run)];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
