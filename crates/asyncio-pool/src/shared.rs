@@ -169,8 +169,10 @@ impl Shared {
     /// An idle worker leaves the counts; `false` if it must stay after all because a job
     /// arrived while it was leaving and there is room for it.
     fn retire(&self) -> bool {
-        self.idle.fetch_sub(1, Ordering::SeqCst);
+        // `alive` first: a submitter that sees this worker gone from `idle` then also sees
+        // the free slot, and starts a thread if the queue needs one.
         self.alive.fetch_sub(1, Ordering::SeqCst);
+        self.idle.fetch_sub(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         if self.receiver.is_empty() || !self.claim_worker_slot() {
             return true;
