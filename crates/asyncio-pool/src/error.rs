@@ -46,6 +46,8 @@ pub enum JobError {
     /// `shutdown(_, cancel_queued = true)`); its function never ran.
     Cancelled,
     /// The job's function panicked; the text is the panic's message. The worker survived.
+    /// The process's panic hook still ran on the worker thread first (the default one
+    /// prints the message to stderr), as for a panic on any thread.
     Panicked(String),
     /// [`Job::result`](crate::Job::result) gave up after this long; the job goes on and can
     /// still be waited for.

@@ -230,7 +230,9 @@ impl<T: Send + 'static> Job<T> {
     /// Blocks the calling thread until the job finishes and returns its result
     /// (`concurrent.futures.Future.result()` without a timeout).
     ///
-    /// Never call it on a loop's thread: that is what awaiting is for.
+    /// Never call it on a loop's thread: that is what awaiting is for. Nor from a job of
+    /// the same pool when that could leave every worker waiting (as in CPython, that
+    /// deadlocks).
     pub fn wait(mut self) -> Result<T, JobError> {
         park::block_on(&mut self)
     }

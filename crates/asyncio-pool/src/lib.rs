@@ -36,8 +36,9 @@
 //! # Ok::<(), asyncio_pool::PoolError>(())
 //! ```
 //!
-//! The crate depends on no other crate of the workspace; the `asyncio` facade uses it as the
-//! loop's default executor.
+//! `examples/blocking_reads.rs` shows four blocking calls running side by side while the
+//! caller awaits. The crate depends on no other crate of the workspace; the `asyncio` facade
+//! uses it as the loop's default executor.
 
 #![forbid(unsafe_code)]
 

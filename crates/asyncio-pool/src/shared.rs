@@ -5,9 +5,12 @@
 //! starts a worker only if there are more queued jobs than idle workers (`queued > idle`,
 //! where a worker is idle from the moment its job's function returns until it takes its
 //! next message, and a starting worker counts as idle) and fewer workers than
-//! `max_workers`. A worker that times out idle
-//! leaves the count first and then looks at the queue once more, so a job queued while it
-//! was leaving is never stranded (see [`Shared::retire`]).
+//! `max_workers`. A worker that times out idle leaves the count first and then looks at the
+//! queue once more, so a job queued while it was leaving is never stranded (see
+//! [`Shared::retire`]).
+//!
+//! Shutdown closes a gate that every submit passes through, waits for the submits inside
+//! it, then queues one `Stop` per thread behind every accepted job.
 
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
@@ -166,8 +169,10 @@ impl Shared {
     /// An idle worker leaves the counts; `false` if it must stay after all because a job
     /// arrived while it was leaving and there is room for it.
     fn retire(&self) -> bool {
-        self.idle.fetch_sub(1, Ordering::SeqCst);
+        // `alive` first: a submitter that sees this worker gone from `idle` then also sees
+        // the free slot, and starts a thread if the queue needs one.
         self.alive.fetch_sub(1, Ordering::SeqCst);
+        self.idle.fetch_sub(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         if self.receiver.is_empty() || !self.claim_worker_slot() {
             return true;

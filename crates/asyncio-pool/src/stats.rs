@@ -6,7 +6,7 @@
 pub struct PoolStats {
     /// Worker threads alive (running a job, or idle and waiting for one).
     pub workers: usize,
-    /// Workers waiting for a job.
+    /// Workers not running a job: waiting for one, between two, or just starting.
     pub idle: usize,
     /// Jobs waiting for a worker (after shutdown, also the pending stop signals).
     pub queued: usize,

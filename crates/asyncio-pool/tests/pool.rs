@@ -419,3 +419,38 @@ fn handles_are_send_sync_and_jobs_send_unpin() {
     send_sync::<JobError>();
     send_sync::<PoolError>();
 }
+
+#[test]
+fn workers_retiring_as_fast_as_possible_never_strand_a_job() {
+    // An idle timeout of zero makes every worker retire the moment the queue is empty, so
+    // submits keep racing with retirements; a stranded job would time out below.
+    for max_workers in [1, 2] {
+        let pool = ThreadPool::builder()
+            .max_workers(max_workers)
+            .idle_timeout(Duration::ZERO)
+            .build()
+            .unwrap();
+        let submitters: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    for i in 0..500 {
+                        let mut job = pool.submit(move || i).unwrap();
+                        assert_eq!(job.result(Duration::from_secs(60)), Ok(i));
+                        // Pauses of varied length let the worker run out of work and
+                        // start retiring just as the next submit arrives.
+                        match i % 4 {
+                            0 => thread::yield_now(),
+                            1 => thread::sleep(Duration::from_micros(20 * (i % 16))),
+                            _ => {}
+                        }
+                    }
+                })
+            })
+            .collect();
+        for submitter in submitters {
+            submitter.join().unwrap();
+        }
+        assert!(pool.stats().workers <= max_workers);
+    }
+}
