@@ -17,6 +17,50 @@ pub(crate) struct Clock {
     resolution: Duration,
     /// `resolution` in nanoseconds; never zero.
     nanos: u128,
+    /// Set when a tick divides a second exactly (1 ms, 100 us, ...): the fast path.
+    exact: Option<ExactDivisor>,
+}
+
+/// A resolution that divides one second, with a precomputed reciprocal so turning an
+/// `Instant` into ticks takes multiplications, not a 64- or 128-bit division (the loop does it
+/// for every timer it arms).
+#[derive(Clone, Copy, Debug)]
+struct ExactDivisor {
+    /// Ticks per second.
+    per_second: u64,
+    /// The resolution in nanoseconds (2 ns to one second).
+    nanos: u32,
+    /// `ceil(2^64 / nanos)`: `n / nanos == (n * reciprocal) >> 64` for every 32-bit `n`
+    /// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+    reciprocal: u64,
+}
+
+impl ExactDivisor {
+    fn new(nanos: u128) -> Option<Self> {
+        // One nanosecond would need a 2^64 reciprocal; it takes the general path.
+        let nanos = u32::try_from(nanos)
+            .ok()
+            .filter(|&n| n > 1 && NANOS_PER_SEC % u128::from(n) == 0)?;
+        let per_second = (NANOS_PER_SEC / u128::from(nanos)) as u64;
+        let reciprocal = (u64::MAX / u64::from(nanos)).wrapping_add(1);
+        Some(ExactDivisor {
+            per_second,
+            nanos,
+            reciprocal,
+        })
+    }
+
+    /// Whole ticks in `since`, and whether a partial tick is left over; `None` on overflow.
+    fn ticks(&self, since: Duration) -> Option<(u64, bool)> {
+        let subsec = since.subsec_nanos();
+        let quotient = ((u128::from(self.reciprocal) * u128::from(subsec)) >> 64) as u32;
+        let partial = quotient * self.nanos != subsec;
+        let whole = since
+            .as_secs()
+            .checked_mul(self.per_second)?
+            .checked_add(u64::from(quotient))?;
+        Some((whole, partial))
+    }
 }
 
 impl Clock {
@@ -30,6 +74,7 @@ impl Clock {
             start,
             resolution,
             nanos,
+            exact: ExactDivisor::new(nanos),
         })
     }
 
@@ -43,14 +88,21 @@ impl Clock {
 
     /// The tick `instant` falls in (rounded down); instants before `start` are tick 0.
     pub(crate) fn tick_of(&self, instant: Instant) -> u64 {
-        let since = instant.saturating_duration_since(self.start).as_nanos();
-        saturate(divide(since, self.nanos))
+        let since = instant.saturating_duration_since(self.start);
+        if let Some((whole, _)) = self.exact.and_then(|exact| exact.ticks(since)) {
+            return whole;
+        }
+        saturate(divide(since.as_nanos(), self.nanos))
     }
 
     /// The first tick at or after `instant` (rounded up), so a timer filed there never fires
     /// before `instant`.
     pub(crate) fn tick_of_deadline(&self, instant: Instant) -> u64 {
-        let since = instant.saturating_duration_since(self.start).as_nanos();
+        let since = instant.saturating_duration_since(self.start);
+        if let Some((whole, partial)) = self.exact.and_then(|exact| exact.ticks(since)) {
+            return whole.saturating_add(u64::from(partial));
+        }
+        let since = since.as_nanos();
         let floor = divide(since, self.nanos);
         let exact = floor * self.nanos == since;
         saturate(if exact { floor } else { floor + 1 })
@@ -132,6 +184,59 @@ mod tests {
             assert_eq!(c.tick_of_deadline(instant), tick);
         }
         assert_eq!(c.instant_of(4), start + Duration::from_millis(1));
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree() {
+        let start = Instant::now();
+        // 1 ms, 100 us and 1 s divide a second (fast path); 3 ms and 1.5 s do not.
+        for resolution in [
+            1_000_000u64,
+            100_000,
+            1_000_000_000,
+            2,
+            1,
+            3_000_000,
+            1_500_000_000,
+        ] {
+            let resolution = Duration::from_nanos(resolution);
+            let c = Clock::new(start, resolution).unwrap();
+            let fast = c.exact.is_some();
+            let mut x = 0x2545_F491_4F6C_DD1Du64;
+            for _ in 0..10_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let since = Duration::from_nanos(x % (1 << 50));
+                let n = since.as_nanos();
+                let r = resolution.as_nanos();
+                let t = start + since;
+                assert_eq!(
+                    u128::from(c.tick_of(t)),
+                    n / r,
+                    "{resolution:?} fast={fast} {n}"
+                );
+                assert_eq!(
+                    u128::from(c.tick_of_deadline(t)),
+                    n.div_ceil(r),
+                    "{resolution:?} {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reciprocal_division_is_exact_at_the_edges() {
+        for nanos in [1u128, 2, 3, 7, 1_000, 1_000_000, 5_000_000, 1_000_000_000] {
+            let Some(exact) = ExactDivisor::new(nanos) else {
+                continue;
+            };
+            for subsec in [0u32, 1, exact.nanos - 1, exact.nanos, 999_999_999] {
+                let (whole, partial) = exact.ticks(Duration::new(0, subsec)).unwrap();
+                assert_eq!(whole, u64::from(subsec / exact.nanos), "{nanos} {subsec}");
+                assert_eq!(partial, subsec % exact.nanos != 0);
+            }
+        }
     }
 
     #[test]

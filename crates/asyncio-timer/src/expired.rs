@@ -1,6 +1,7 @@
 //! The draining iterator returned by [`Wheel::advance`].
 
 use std::fmt;
+use std::iter::FusedIterator;
 
 use crate::key::TimerKey;
 use crate::wheel::Wheel;
@@ -32,6 +33,10 @@ impl<T> Iterator for Expired<'_, T> {
         (0, Some(self.wheel.len()))
     }
 }
+
+// With the wheel borrowed nothing can be inserted and `now` is fixed: once nothing is due,
+// nothing becomes due.
+impl<T> FusedIterator for Expired<'_, T> {}
 
 impl<T> fmt::Debug for Expired<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

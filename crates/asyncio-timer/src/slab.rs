@@ -25,11 +25,15 @@ pub(crate) struct Entry<T> {
     pub(crate) list: u16,
 }
 
-/// The head and tail of one intrusive list.
+/// The head and tail of one intrusive list, and whether its deadlines are in order.
 #[derive(Clone, Copy)]
 pub(crate) struct List {
     head: u32,
     tail: u32,
+    /// Deadlines never decrease from head to tail, so the head holds the earliest. True for
+    /// the usual pattern (timeouts of one duration, armed in time order), and then finding a
+    /// coarse slot's earliest deadline costs O(1) instead of a walk.
+    sorted: bool,
 }
 
 impl List {
@@ -37,6 +41,7 @@ impl List {
     pub(crate) const EMPTY: List = List {
         head: NIL,
         tail: NIL,
+        sorted: true,
     };
 
     /// Whether the list has no entries.
@@ -159,10 +164,13 @@ impl<T> Slab<T> {
         entry.prev = tail;
         entry.next = NIL;
         entry.list = list_index as u16;
+        let deadline = entry.deadline;
         if tail == NIL {
             list.head = index;
         } else {
-            self.entries[tail as usize].next = index;
+            let tail = &mut self.entries[tail as usize];
+            tail.next = index;
+            list.sorted &= tail.deadline <= deadline;
         }
         list.tail = index;
     }
@@ -180,6 +188,9 @@ impl<T> Slab<T> {
         } else {
             self.entries[next as usize].prev = prev;
         }
+        if list.head == NIL {
+            list.sorted = true;
+        }
     }
 
     /// The entry after `index` in its list.
@@ -188,8 +199,11 @@ impl<T> Slab<T> {
         (next != NIL).then_some(next)
     }
 
-    /// The smallest deadline in `list`, walking it.
+    /// The smallest deadline in `list`: the head's if the list is sorted, else by walking it.
     pub(crate) fn min_deadline(&self, list: &List) -> Option<u64> {
+        if list.sorted {
+            return list.head().map(|head| self.entry(head).deadline);
+        }
         let mut min = None;
         let mut cursor = list.head();
         while let Some(index) = cursor {
@@ -234,6 +248,36 @@ mod tests {
         assert_eq!(collect(&slab, &list), [ids[2]]);
         slab.unlink(&mut list, ids[2]);
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn lists_know_when_their_head_is_the_earliest() {
+        let mut slab = Slab::new();
+        let mut list = List::EMPTY;
+        let push = |slab: &mut Slab<&str>, list: &mut List, deadline| {
+            let (index, _) = slab.insert(deadline, "x");
+            slab.push_back(list, 0, index);
+            index
+        };
+        push(&mut slab, &mut list, 10);
+        push(&mut slab, &mut list, 10);
+        push(&mut slab, &mut list, 30);
+        assert!(list.sorted);
+        assert_eq!(slab.min_deadline(&list), Some(10));
+        let late = push(&mut slab, &mut list, 5);
+        assert!(!list.sorted);
+        assert_eq!(slab.min_deadline(&list), Some(5), "found by walking");
+        slab.unlink(&mut list, late);
+        assert_eq!(slab.min_deadline(&list), Some(10));
+        let mut cursor = list.head();
+        while let Some(index) = cursor {
+            cursor = slab.next_in_list(index);
+            slab.unlink(&mut list, index);
+        }
+        assert!(
+            list.is_empty() && list.sorted,
+            "an emptied list is sorted again"
+        );
     }
 
     #[test]

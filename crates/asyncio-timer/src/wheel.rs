@@ -34,9 +34,10 @@ use crate::slab::{List, Slab};
 /// Costs: [`insert`](Wheel::insert) and [`cancel`](Wheel::cancel) are O(1) and allocate
 /// nothing once the wheel has held its peak number of timers. Advancing costs
 /// O(expired + levels) plus, amortized, one move per level a timer passes through (at most
-/// six). [`next_deadline`](Wheel::next_deadline) is O(levels) when the earliest timer is within
-/// the current 64-tick window; otherwise it walks the one slot that holds it, once, and
-/// remembers the answer until that timer is cancelled or time moves.
+/// six). [`next_deadline`](Wheel::next_deadline) is exact and O(levels) when the earliest
+/// timer is within the current 64-tick window, or when the coarser slot holding it received
+/// its timers in deadline order (timeouts of one duration armed as time goes by do); otherwise
+/// it walks that one slot. Either way the answer is cached until the earliest timer leaves.
 ///
 /// Time never goes backwards: a `now` earlier than one given before is treated as the
 /// earlier call's `now`. A deadline that is already past is due at once: it fires at the next
