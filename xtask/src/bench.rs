@@ -46,7 +46,11 @@ fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     print!("{text}");
     if !output.status.success() {
-        return Err(format!("`{}` failed ({})", cmd::describe(command), output.status));
+        return Err(format!(
+            "`{}` failed ({})",
+            cmd::describe(command),
+            output.status
+        ));
     }
     Ok(text.lines().map(str::to_owned).collect())
 }
@@ -66,18 +70,18 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
-    let python_here = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !python_here {
+    if !succeeds(Command::new("python3").arg("--version")) {
         println!("# python3 not found: CPython comparisons skipped");
         return Ok(Vec::new());
     }
+    let python = if quick {
+        "python3".into()
+    } else {
+        python_with_uvloop()
+    };
     let mut lines = Vec::new();
     for script in scripts {
-        let mut command = Command::new("python3");
+        let mut command = Command::new(&python);
         command.arg(&script);
         if quick {
             command.arg("--quick");
@@ -85,6 +89,37 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
         lines.extend(capture_lines(&mut command)?);
     }
     Ok(lines)
+}
+
+/// A full run compares with uvloop too: it lives in a virtualenv under `target/` that this
+/// makes on first use (PyPI is the only thing it needs). Where that fails the run goes on
+/// with the plain `python3`, and the script says uvloop was skipped.
+fn python_with_uvloop() -> std::path::PathBuf {
+    let venv = crate::ci::target_dir().join("bench-venv");
+    let python = venv.join("bin").join("python3");
+    let has_uvloop =
+        |python: &std::path::Path| succeeds(Command::new(python).args(["-c", "import uvloop"]));
+    if python.is_file() && has_uvloop(&python) {
+        return python;
+    }
+    println!("# setting up {} with uvloop (once)", venv.display());
+    let made = succeeds(Command::new("python3").arg("-m").arg("venv").arg(&venv))
+        && succeeds(Command::new(&python).args(["-m", "pip", "install", "--quiet", "uvloop"]));
+    if made && has_uvloop(&python) {
+        python
+    } else {
+        println!("# could not install uvloop: CPython's own loop only");
+        "python3".into()
+    }
+}
+
+/// Whether a command runs and exits 0, with its output hidden.
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// One parsed measurement line.
@@ -120,7 +155,9 @@ fn print_ratios(lines: &[String]) {
     }
     println!("\n# ratios: ours / peer, same unit (below 1.00 means ours costs less)");
     for (case, measurements) in &cases {
-        let ours = measurements.iter().filter(|m| m.implementation.starts_with("asyncio-"));
+        let ours = measurements
+            .iter()
+            .filter(|m| m.implementation.starts_with("asyncio-"));
         for our in ours {
             for peer in measurements
                 .iter()

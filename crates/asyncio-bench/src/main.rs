@@ -8,6 +8,7 @@
 
 mod harness;
 mod timer;
+mod sync;
 
 use harness::Bench;
 
@@ -15,7 +16,7 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[("timer", timer::run)];
+const GROUPS: &[Group] = &[("timer", timer::run), ("sync", sync::run)];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
