@@ -7,8 +7,8 @@
 //! CPython figures and ratios.
 
 mod harness;
-mod timer;
 mod sync;
+mod timer;
 
 use harness::Bench;
 
