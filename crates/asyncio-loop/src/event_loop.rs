@@ -184,6 +184,10 @@ impl LoopInner {
         })
     }
 
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
     fn check_can_run(&self) -> Result<(), RunError> {
         if self.closed.get() {
             return Err(RunError::Closed);
@@ -444,6 +448,7 @@ impl LoopInner {
 
 impl Drop for LoopInner {
     fn drop(&mut self) {
+        crate::current::unregister_loop(&self.shared);
         if !self.closed.get() {
             self.shutdown();
         }
@@ -504,9 +509,9 @@ impl EventLoop {
     /// A new loop, not running, not set as the thread's loop (asyncio's
     /// `new_event_loop()`). Debug mode starts on when `ASYNCIO_DEBUG` is set (not `0`).
     pub fn new() -> EventLoop {
-        EventLoop {
-            inner: Rc::new(LoopInner::new()),
-        }
+        let inner = Rc::new(LoopInner::new());
+        crate::current::register_loop(&inner);
+        EventLoop { inner }
     }
 
     /// Runs the loop until `future` completes and returns its output.
