@@ -2,7 +2,7 @@
 //! `current_task` and local wakes use) and the one set with `set_event_loop`.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use crate::error::RuntimeError;
@@ -14,6 +14,26 @@ use crate::task::{Task, TaskRef};
 thread_local! {
     static RUNNING: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
     static SET_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
+    /// Every live loop of this thread, by its `Shared` address: a wake on this thread of a
+    /// loop that is not running (a host program between two `run_once` calls) still goes
+    /// straight to that loop's ready queue, in order with its `call_soon`s, as in CPython.
+    static LOOPS: RefCell<Vec<(usize, Weak<LoopInner>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn shared_id(shared: &Arc<Shared>) -> usize {
+    Arc::as_ptr(shared) as usize
+}
+
+/// Records a new loop of this thread.
+pub(crate) fn register_loop(event_loop: &Rc<LoopInner>) {
+    let entry = (shared_id(&event_loop.shared), Rc::downgrade(event_loop));
+    let _ = LOOPS.try_with(|loops| loops.borrow_mut().push(entry));
+}
+
+/// Forgets a loop being dropped.
+pub(crate) fn unregister_loop(shared: &Arc<Shared>) {
+    let id = shared_id(shared);
+    let _ = LOOPS.try_with(|loops| loops.borrow_mut().retain(|(other, _)| *other != id));
 }
 
 pub(crate) fn set_running(event_loop: Option<Rc<LoopInner>>) {
@@ -31,7 +51,7 @@ pub(crate) fn running_loop() -> Option<Rc<LoopInner>> {
 /// A wake on the running loop's own thread: straight onto its ready queue, no lock.
 /// Returns `false` when this thread is not running the waker's loop.
 pub(crate) fn wake_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
-    RUNNING
+    let woke_running = RUNNING
         .try_with(|slot| match &*slot.borrow() {
             Some(event_loop) if Arc::ptr_eq(&event_loop.shared, shared) => {
                 event_loop.schedule(key);
@@ -39,7 +59,31 @@ pub(crate) fn wake_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
             }
             _ => false,
         })
-        .unwrap_or(false)
+        .unwrap_or(false);
+    woke_running || wake_idle_local(shared, key)
+}
+
+/// The slower path of [`wake_local`]: the waker's loop lives on this thread but is not the
+/// running one.
+fn wake_idle_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
+    let id = shared_id(shared);
+    let found = LOOPS
+        .try_with(|loops| {
+            loops
+                .borrow()
+                .iter()
+                .find(|(other, _)| *other == id)
+                .and_then(|(_, event_loop)| event_loop.upgrade())
+        })
+        .ok()
+        .flatten();
+    match found {
+        Some(event_loop) if !event_loop.is_closed() => {
+            event_loop.schedule(key);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Records that the running task's step is suspended on `task` (asyncio's `_fut_waiter`),

@@ -35,6 +35,15 @@ const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 /// `end_time = self.time() + self._clock_resolution`).
 const CLOCK_RESOLUTION: Duration = Duration::from_nanos(1);
 
+/// How long to poll for a timer `wait` away: rounded up to whole milliseconds, as
+/// CPython's epoll selector does (`math.ceil(timeout * 1e3) * 1e-3`). Timers then fire in
+/// batches, at most a millisecond late and still in exact deadline order, instead of one
+/// wake-up per distinct microsecond deadline.
+fn poll_timeout(wait: Duration) -> Duration {
+    let millis = wait.as_nanos().div_ceil(1_000_000);
+    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
+}
+
 /// The instant `time()` counts from: one for the process, so loops agree.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -175,6 +184,10 @@ impl LoopInner {
         })
     }
 
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
     fn check_can_run(&self) -> Result<(), RunError> {
         if self.closed.get() {
             return Err(RunError::Closed);
@@ -195,7 +208,8 @@ impl LoopInner {
             Some(Duration::ZERO)
         } else {
             let next = self.timers.borrow().next_deadline();
-            let until_timer = next.map(|at| at.saturating_duration_since(Instant::now()));
+            let until_timer =
+                next.map(|at| poll_timeout(at.saturating_duration_since(Instant::now())));
             match (until_timer, max_wait) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -434,6 +448,7 @@ impl LoopInner {
 
 impl Drop for LoopInner {
     fn drop(&mut self) {
+        crate::current::unregister_loop(&self.shared);
         if !self.closed.get() {
             self.shutdown();
         }
@@ -494,9 +509,9 @@ impl EventLoop {
     /// A new loop, not running, not set as the thread's loop (asyncio's
     /// `new_event_loop()`). Debug mode starts on when `ASYNCIO_DEBUG` is set (not `0`).
     pub fn new() -> EventLoop {
-        EventLoop {
-            inner: Rc::new(LoopInner::new()),
-        }
+        let inner = Rc::new(LoopInner::new());
+        crate::current::register_loop(&inner);
+        EventLoop { inner }
     }
 
     /// Runs the loop until `future` completes and returns its output.

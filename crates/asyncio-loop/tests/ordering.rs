@@ -324,3 +324,24 @@ fn timers_fire_in_deadline_order_below_a_millisecond() {
         .unwrap();
     assert_eq!(log.lines(), ["sooner", "sooner, set second", "later"]);
 }
+
+/// tests/python/host_wake.py: a wake made on the loop's thread between two `run_once`
+/// calls goes to the ready queue in order with `call_soon`.
+#[test]
+fn a_wake_between_steps_keeps_fifo_order() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let future = event_loop.create_future::<()>();
+    let (f, l) = (future.clone(), log.clone());
+    let _task = event_loop.create_task(async move {
+        f.await.unwrap();
+        l.push("task resumed");
+    });
+    event_loop.run_once().unwrap();
+    future.set_result(()).unwrap();
+    let l = log.clone();
+    event_loop.call_soon(move || l.push("callback"));
+    event_loop.run_once().unwrap();
+    event_loop.run_once().unwrap();
+    assert_eq!(log.lines(), ["task resumed", "callback"]);
+}
