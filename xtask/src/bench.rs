@@ -46,7 +46,11 @@ fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     print!("{text}");
     if !output.status.success() {
-        return Err(format!("`{}` failed ({})", cmd::describe(command), output.status));
+        return Err(format!(
+            "`{}` failed ({})",
+            cmd::describe(command),
+            output.status
+        ));
     }
     Ok(text.lines().map(str::to_owned).collect())
 }
@@ -120,7 +124,9 @@ fn print_ratios(lines: &[String]) {
     }
     println!("\n# ratios: ours / peer, same unit (below 1.00 means ours costs less)");
     for (case, measurements) in &cases {
-        let ours = measurements.iter().filter(|m| m.implementation.starts_with("asyncio-"));
+        let ours = measurements
+            .iter()
+            .filter(|m| m.implementation.starts_with("asyncio-"));
         for our in ours {
             for peer in measurements
                 .iter()

@@ -16,12 +16,30 @@ struct Step {
 }
 
 const STEPS: &[Step] = &[
-    Step { name: "fmt", run: fmt },
-    Step { name: "clippy", run: clippy },
-    Step { name: "test", run: test },
-    Step { name: "doc", run: doc },
-    Step { name: "examples", run: examples },
-    Step { name: "bench --quick", run: bench_smoke },
+    Step {
+        name: "fmt",
+        run: fmt,
+    },
+    Step {
+        name: "clippy",
+        run: clippy,
+    },
+    Step {
+        name: "test",
+        run: test,
+    },
+    Step {
+        name: "doc",
+        run: doc,
+    },
+    Step {
+        name: "examples",
+        run: examples,
+    },
+    Step {
+        name: "bench --quick",
+        run: bench_smoke,
+    },
 ];
 
 /// Runs every step; the first failure ends the run with a message naming the step.

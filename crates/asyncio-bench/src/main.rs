@@ -7,6 +7,8 @@
 //! CPython figures and ratios.
 
 mod harness;
+mod loop_;
+mod sync;
 mod timer;
 
 use harness::Bench;
@@ -15,7 +17,11 @@ use harness::Bench;
 type Group = (&'static str, fn(&Bench));
 
 /// Every group, in the order a full run takes them.
-const GROUPS: &[Group] = &[("timer", timer::run)];
+const GROUPS: &[Group] = &[
+    ("timer", timer::run),
+    ("sync", sync::run),
+    ("loop", loop_::run),
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
