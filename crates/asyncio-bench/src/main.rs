@@ -8,6 +8,7 @@
 
 mod harness;
 mod pool;
+mod loop_;
 mod sync;
 mod timer;
 
@@ -21,6 +22,7 @@ const GROUPS: &[Group] = &[
     ("timer", timer::run),
     ("sync", sync::run),
     ("pool", pool::run),
+    ("loop", loop_::run),
 ];
 
 fn main() {
