@@ -7,8 +7,8 @@
 //! CPython figures and ratios.
 
 mod harness;
-mod pool;
 mod loop_;
+mod pool;
 mod sync;
 mod timer;
 
