@@ -8,6 +8,7 @@
 //! its figures mean nothing.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::cmd::{self, cargo, workspace_root};
@@ -36,23 +37,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs a command, echoing its stdout as it comes, and returns the measurement lines.
+/// Runs a command, echoing its stdout line by line as it comes (a full run takes minutes),
+/// and returns the lines.
 fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
-    let output = command
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| format!("could not start `{}`: {e}", cmd::describe(command)))?;
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    print!("{text}");
-    if !output.status.success() {
-        return Err(format!(
-            "`{}` failed ({})",
-            cmd::describe(command),
-            output.status
-        ));
+    let stdout = child.stdout.take().expect("stdout was piped");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading `{}`: {e}", cmd::describe(command)))?;
+        println!("{line}");
+        lines.push(line);
     }
-    Ok(text.lines().map(str::to_owned).collect())
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for `{}`: {e}", cmd::describe(command)))?;
+    if !status.success() {
+        return Err(format!("`{}` failed ({status})", cmd::describe(command)));
+    }
+    Ok(lines)
 }
 
 /// Runs `python/<group>.py` for each selected group that has one, if `python3` is here.
