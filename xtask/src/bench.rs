@@ -70,6 +70,11 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
     let mut scripts: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        // `_name.py` is a module the group scripts share, not a group.
+        .filter(|p| {
+            p.file_stem()
+                .is_some_and(|s| !s.to_string_lossy().starts_with('_'))
+        })
         .filter(|p| group.is_none_or(|g| p.file_stem().is_some_and(|s| s == g)))
         .collect();
     scripts.sort();

@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 
+from _loops import implementations
+
 QUICK = "--quick" in sys.argv
 
 
@@ -195,16 +197,6 @@ def idle_task_memory_here(new_loop):
         return loop.run_until_complete(main())
     finally:
         loop.close()
-
-
-def implementations():
-    yield "cpython", asyncio.new_event_loop
-    try:
-        import uvloop
-    except ImportError:
-        print("# uvloop not importable: uvloop comparisons skipped", flush=True)
-        return
-    yield "uvloop", uvloop.new_event_loop
 
 
 def main():

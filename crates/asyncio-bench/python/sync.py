@@ -11,6 +11,8 @@ import statistics
 import sys
 import time
 
+from _loops import implementations
+
 QUICK = "--quick" in sys.argv
 
 
@@ -104,16 +106,6 @@ def lock_contended(tasks, rounds):
         await asyncio.gather(*(worker() for _ in range(tasks)))
 
     return main
-
-
-def implementations():
-    yield "cpython", asyncio.new_event_loop
-    try:
-        import uvloop
-    except ImportError:
-        print("# uvloop not importable: uvloop comparisons skipped", flush=True)
-        return
-    yield "uvloop", uvloop.new_event_loop
 
 
 def main():
