@@ -18,7 +18,7 @@ use pin_project_lite::pin_project;
 use crate::current::running_loop;
 use crate::error::TimeoutError;
 use crate::event_loop::LoopInner;
-use crate::timers::{TimerEntry, TimerId};
+use crate::timers::TimerId;
 
 /// The running loop, for a timer future being polled.
 fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
@@ -62,16 +62,26 @@ impl TimerSlot {
     }
 
     fn set(&mut self, event_loop: &LoopInner, deadline: Instant, cx: &Context<'_>) {
-        let id = event_loop.insert_timer(deadline, TimerEntry::Wake(cx.waker().clone()));
+        let id = event_loop.insert_timer(deadline, event_loop.wake_entry(cx.waker()));
         self.timer = Some((Self::loop_id(event_loop), id));
     }
 
     /// Cancels a pending entry. Only on the running loop that holds it: a closed loop has
     /// dropped its timers already, and anywhere else leaving the entry to fire is harmless
     /// (it wakes a task that ignores the wake).
+    ///
+    /// Inline so that the common case of a future that never armed its timer (a `timeout`
+    /// whose future was ready at once) costs one branch.
+    #[inline(always)]
     fn cancel(&mut self) {
-        if let Some((owner, id)) = self.timer.take()
-            && let Some(event_loop) = running_loop()
+        if let Some(timer) = self.timer.take() {
+            Self::cancel_armed(timer);
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_armed((owner, id): (usize, TimerId)) {
+        if let Some(event_loop) = running_loop()
             && owner == Self::loop_id(&event_loop)
             && !event_loop.timer_fired(id)
         {
@@ -81,6 +91,7 @@ impl TimerSlot {
 }
 
 impl Drop for TimerSlot {
+    #[inline(always)]
     fn drop(&mut self) {
         self.cancel();
     }
