@@ -57,6 +57,9 @@ pub(crate) enum Ready {
     Callback(Rc<dyn Callback>),
     /// A fired `sleep`/`timeout` timer: wakes the task, whose step runs next iteration.
     Wake(Waker),
+    /// The same for a timer set by the task that awaits it (the usual case): the task's
+    /// key instead of a clone of its waker, so firing touches no waker.
+    WakeTask(TaskKey),
     /// A descriptor is ready for reading (`false`) or writing (`true`).
     Io(i32, bool),
     /// `stop()` as a callback: `run_until_complete`'s done callback, or a remote stop.
@@ -135,6 +138,18 @@ impl LoopInner {
 
     pub(crate) fn insert_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
         self.timers.borrow_mut().insert(deadline, entry)
+    }
+
+    /// What a timer that must wake `waker` stores: the running task's key when `waker` is
+    /// that task's own (no clone, and firing it needs no waker), else a clone of `waker`.
+    pub(crate) fn wake_entry(&self, waker: &Waker) -> TimerEntry {
+        if let Some(key) = self.current.get()
+            && let Some(task) = self.tasks.borrow().get(key)
+            && task.header().waker.will_wake(waker)
+        {
+            return TimerEntry::WakeTask(key);
+        }
+        TimerEntry::Wake(waker.clone())
     }
 
     pub(crate) fn cancel_timer(&self, id: TimerId) {
@@ -236,6 +251,7 @@ impl LoopInner {
                     }
                 }
                 Some(TimerEntry::Wake(waker)) => self.push_ready(Ready::Wake(waker)),
+                Some(TimerEntry::WakeTask(key)) => self.push_ready(Ready::WakeTask(key)),
                 None => break,
             }
         }
@@ -323,7 +339,7 @@ impl LoopInner {
                 (text, task)
             }
             Ready::Callback(_) | Ready::Remote(_) => ("<Handle>".to_owned(), None),
-            Ready::Wake(_) => ("<TimerHandle sleep wake-up>".to_owned(), None),
+            Ready::Wake(_) | Ready::WakeTask(_) => ("<TimerHandle sleep wake-up>".to_owned(), None),
             Ready::Io(fd, writable) => {
                 let kind = if *writable { "writer" } else { "reader" };
                 (format!("<Handle {kind} fd={fd}>"), None)
@@ -337,6 +353,7 @@ impl LoopInner {
             Ready::Step(key) => self.run_step(key, main),
             Ready::Callback(callback) => self.guarded("callback", || callback.run()),
             Ready::Wake(waker) => waker.wake(),
+            Ready::WakeTask(key) => self.schedule(key),
             Ready::Io(fd, writable) => {
                 let callback = self.io.borrow().callback(fd, writable);
                 if let Some(callback) = callback {

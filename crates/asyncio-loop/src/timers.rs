@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use asyncio_timer::{TimerKey, Wheel};
 
 use crate::handle::Callback;
+use crate::registry::TaskKey;
 
 /// The wheel's tick.
 const RESOLUTION: Duration = Duration::from_micros(1);
@@ -28,6 +29,8 @@ const RESOLUTION: Duration = Duration::from_micros(1);
 pub(crate) enum TimerEntry {
     Callback(Rc<dyn Callback>),
     Wake(Waker),
+    /// Wakes the task under this key (see `LoopInner::wake_entry`).
+    WakeTask(TaskKey),
 }
 
 /// Names one timer.

@@ -270,6 +270,47 @@ fn sleep_wakes_next_iteration() {
     );
 }
 
+/// A sleep polled under a waker other than its task's own (a combinator's, here one that
+/// counts wakes) fires through that waker; the task's own waker is the fast path and must
+/// not be taken for it.
+#[test]
+fn a_sleep_under_a_foreign_waker_wakes_that_waker() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Counting {
+        wakes: AtomicUsize,
+        inner: Waker,
+    }
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            self.inner.wake_by_ref();
+        }
+    }
+
+    let wakes = EventLoop::new()
+        .run_until_complete(async {
+            let mut sleeper = std::pin::pin!(sleep(Duration::from_millis(2)));
+            let mut counting: Option<Arc<Counting>> = None;
+            std::future::poll_fn(|cx| {
+                let counting = counting.get_or_insert_with(|| {
+                    Arc::new(Counting {
+                        wakes: AtomicUsize::new(0),
+                        inner: cx.waker().clone(),
+                    })
+                });
+                let waker = Waker::from(Arc::clone(counting));
+                sleeper.as_mut().poll(&mut Context::from_waker(&waker))
+            })
+            .await;
+            counting.map(|c| c.wakes.load(Ordering::SeqCst))
+        })
+        .unwrap();
+    assert_eq!(wakes, Some(1));
+}
+
 /// tests/python/stop_order.py: stop() lets the iteration finish; stop() before
 /// run_forever() runs exactly one iteration.
 #[test]
