@@ -10,12 +10,30 @@ const FULL_RUNS: usize = 7;
 pub struct Bench {
     group: &'static str,
     quick: bool,
+    case_filter: Option<String>,
 }
 
 impl Bench {
     /// A bench context for `group`.
     pub fn new(group: &'static str, quick: bool) -> Self {
-        Self { group, quick }
+        Self {
+            group,
+            quick,
+            case_filter: None,
+        }
+    }
+
+    /// Runs only the cases whose name contains `filter` (all when `None`).
+    pub fn with_case_filter(mut self, filter: Option<String>) -> Self {
+        self.case_filter = filter;
+        self
+    }
+
+    /// Whether `case` is selected: groups ask before setting a case up.
+    pub fn wants(&self, case: &str) -> bool {
+        self.case_filter
+            .as_ref()
+            .is_none_or(|f| case.contains(f.as_str()))
     }
 
     /// Whether this is a `--quick` smoke run (sizes shrink, one timed run per case).
@@ -38,6 +56,9 @@ impl Bench {
         ops: usize,
         mut routine: impl FnMut() -> Duration,
     ) {
+        if !self.wants(case) {
+            return;
+        }
         let runs = if self.quick { 1 } else { FULL_RUNS };
         let mut samples: Vec<f64> = (0..runs)
             .map(|_| routine().as_nanos() as f64 / ops.max(1) as f64)

@@ -1,8 +1,9 @@
 //! The benchmarks behind `cargo xtask bench`: each group measures one crate of ours against
 //! its peers (tokio, smol's crates, plain std baselines) on the same workload, in one run.
 //!
-//! Usage: `asyncio-bench [GROUP] [--quick]`. Each measurement prints one line
-//! `GROUP/CASE IMPLEMENTATION VALUE UNIT`; `--quick` shrinks every case to prove it works.
+//! Usage: `asyncio-bench [GROUP] [--quick] [--case NAME]`. Each measurement prints one line
+//! `GROUP/CASE IMPLEMENTATION VALUE UNIT`; `--quick` shrinks every case to prove it works;
+//! `--case NAME` runs only the cases whose name contains `NAME` (for profiling one case).
 //! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
 //! CPython figures and ratios.
 
@@ -28,9 +29,19 @@ const GROUPS: &[Group] = &[
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let case_filter = args
+        .iter()
+        .position(|a| a == "--case")
+        .map(|at| match args.get(at + 1) {
+            Some(name) => name.clone(),
+            None => {
+                eprintln!("asyncio-bench: `--case` needs a case name");
+                std::process::exit(2);
+            }
+        });
     let selected: Vec<&str> = args
         .iter()
-        .filter(|a| !a.starts_with("--"))
+        .filter(|a| !a.starts_with("--") && Some(*a) != case_filter.as_ref())
         .map(String::as_str)
         .collect();
     for name in &selected {
@@ -42,7 +53,7 @@ fn main() {
     }
     for (name, run) in GROUPS {
         if selected.is_empty() || selected.contains(name) {
-            run(&Bench::new(name, quick));
+            run(&Bench::new(name, quick).with_case_filter(case_filter.clone()));
         }
     }
 }
