@@ -277,7 +277,7 @@ fn sleep_wakes_next_iteration() {
 fn a_sleep_under_a_foreign_waker_wakes_that_waker() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::{Context, Poll, Wake, Waker};
+    use std::task::{Context, Wake, Waker};
 
     struct Counting {
         wakes: AtomicUsize,
