@@ -335,29 +335,15 @@ fn sleep_random_overhead(bench: &Bench) {
 
     // In an async block, so the deadline is read when the task first runs, as asyncio's
     // `sleep` coroutine, ours and smol's `Timer::after` here all do.
-    let took = on_tokio(time_async(async {
-        let sleepers: Vec<_> = delays
-            .iter()
-            .map(|&d| tokio::spawn(async move { tokio::time::sleep(d).await }))
-            .collect();
-        for sleeper in sleepers {
-            sleeper.await.expect("sleeper");
-        }
-    }));
+    let took = tokio_sleepers(&delays, |d| {
+        tokio::spawn(async move { tokio::time::sleep(d).await })
+    });
     bench.report("sleep_random_overhead", "tokio", overhead_ms(took), "ms");
 
     // tokio's idiom, `spawn(sleep(d))`, reads every deadline in the spawn loop: the clocks
     // start before the tasks run, so the spawning hides inside the first second. Shown
     // for reference; it is not the same work.
-    let took = on_tokio(time_async(async {
-        let sleepers: Vec<_> = delays
-            .iter()
-            .map(|&d| tokio::spawn(tokio::time::sleep(d)))
-            .collect();
-        for sleeper in sleepers {
-            sleeper.await.expect("sleeper");
-        }
-    }));
+    let took = tokio_sleepers(&delays, |d| tokio::spawn(tokio::time::sleep(d)));
     bench.report(
         "sleep_random_overhead",
         "tokio-eager",
@@ -383,6 +369,20 @@ fn sleep_random_overhead(bench: &Bench) {
         }),
     );
     bench.report("sleep_random_overhead", "smol", overhead_ms(took), "ms");
+}
+
+/// On a fresh tokio runtime: spawns one sleeper per delay with `spawn`, awaits them all,
+/// and returns how long that took.
+fn tokio_sleepers(
+    delays: &[Duration],
+    spawn: impl Fn(Duration) -> tokio::task::JoinHandle<()>,
+) -> Duration {
+    on_tokio(time_async(async {
+        let sleepers: Vec<_> = delays.iter().map(|&d| spawn(d)).collect();
+        for sleeper in sleepers {
+            sleeper.await.expect("sleeper");
+        }
+    }))
 }
 
 // ---- resident memory per idle task ----------------------------------------------------------
