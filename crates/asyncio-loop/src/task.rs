@@ -37,9 +37,6 @@ pub(crate) enum State {
 enum DoneAction {
     /// A done callback: scheduled with `call_soon` (asyncio's order).
     Callback(Box<dyn FnOnce(&TaskRef)>),
-    /// Where the [`Task`] handle's awaiter stands in the order; its waker is in
-    /// `Header::awaiter` so a re-poll can replace it without moving.
-    Awaiter,
     /// A waker registered through a [`TaskRef`] (used by `cancel_all_tasks`).
     Waker(Waker),
 }
@@ -58,6 +55,10 @@ pub(crate) struct Header {
     pub(crate) event_loop: Weak<LoopInner>,
     done_actions: RefCell<Vec<DoneAction>>,
     awaiter: RefCell<Option<Waker>>,
+    /// Where the [`Task`] handle's awaiter stands among the done actions (how many were
+    /// registered before it): kept apart from `done_actions` so awaiting a task, the common
+    /// case, allocates no `Vec`.
+    awaiter_at: Cell<Option<usize>>,
     /// The task this one's current step is suspended on, for asyncio's cancel propagation.
     pub(crate) waiting_on: RefCell<Option<TaskRef>>,
     /// A panic was handed to someone (awaited or `result()`), so nobody needs telling.
@@ -96,6 +97,7 @@ impl Header {
             event_loop,
             done_actions: RefCell::new(Vec::new()),
             awaiter: RefCell::new(None),
+            awaiter_at: Cell::new(None),
             waiting_on: RefCell::new(None),
             retrieved: Cell::new(false),
             handle_alive: Cell::new(false),
@@ -124,7 +126,10 @@ impl Header {
 
     /// Takes the done actions; the loop runs them in order when the task finishes.
     pub(crate) fn take_done_actions(&self) -> DoneActions {
-        DoneActions(self.done_actions.take())
+        DoneActions {
+            actions: self.done_actions.take(),
+            awaiter_at: self.awaiter_at.take(),
+        }
     }
 
     pub(crate) fn unretrieved_panic(&self) -> bool {
@@ -138,7 +143,9 @@ impl Header {
             Some(_) => *awaiter = Some(waker.clone()),
             None => {
                 *awaiter = Some(waker.clone());
-                self.done_actions.borrow_mut().push(DoneAction::Awaiter);
+                if self.awaiter_at.get().is_none() {
+                    self.awaiter_at.set(Some(self.done_actions.borrow().len()));
+                }
             }
         }
     }
@@ -154,14 +161,25 @@ impl Header {
 }
 
 /// The done actions of a finished task, ready to be run by the loop.
-pub(crate) struct DoneActions(Vec<DoneAction>);
+pub(crate) struct DoneActions {
+    actions: Vec<DoneAction>,
+    awaiter_at: Option<usize>,
+}
 
 impl DoneActions {
     /// Runs them in order: callbacks through `call_soon`, awaiters woken (which queues their
     /// step), so both land in the ready queue in the order they were registered.
     pub(crate) fn run(self, task: &TaskRef, event_loop: Option<&Rc<LoopInner>>) {
         let header = task.task.header();
-        for action in self.0 {
+        let wake_awaiter = || {
+            if let Some(waker) = header.awaiter.take() {
+                waker.wake();
+            }
+        };
+        for (index, action) in self.actions.into_iter().enumerate() {
+            if self.awaiter_at == Some(index) {
+                wake_awaiter();
+            }
             match action {
                 DoneAction::Callback(callback) => {
                     if let Some(event_loop) = event_loop {
@@ -169,13 +187,12 @@ impl DoneActions {
                         event_loop.call_soon(move || callback(&task));
                     }
                 }
-                DoneAction::Awaiter => {
-                    if let Some(waker) = header.awaiter.take() {
-                        waker.wake();
-                    }
-                }
                 DoneAction::Waker(waker) => waker.wake(),
             }
+        }
+        if self.awaiter_at.is_some() {
+            // After every action, or none were registered (the common case).
+            wake_awaiter();
         }
     }
 }
