@@ -3,6 +3,7 @@ importable (`cargo xtask bench` installs it in a virtualenv for full runs). A mo
 group: `cargo xtask bench` skips scripts whose name starts with `_`."""
 
 import asyncio
+import time
 
 
 def implementations():
@@ -14,3 +15,14 @@ def implementations():
         print("# uvloop not importable: uvloop comparisons skipped", flush=True)
         return
     yield "uvloop", uvloop.new_event_loop
+
+
+def timed_run(new_loop, main):
+    """Seconds `main()` takes to run to completion on a fresh loop, closed afterwards."""
+    loop = new_loop()
+    try:
+        started = time.perf_counter()
+        loop.run_until_complete(main())
+        return time.perf_counter() - started
+    finally:
+        loop.close()

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from _loops import implementations
+from _loops import implementations, timed_run
 
 QUICK = "--quick" in sys.argv
 
@@ -47,16 +47,7 @@ def spawn_await(new_loop):
         for t in tasks:
             await t
 
-    def run():
-        loop = new_loop()
-        try:
-            start = time.perf_counter()
-            loop.run_until_complete(main())
-            return time.perf_counter() - start
-        finally:
-            loop.close()
-
-    return median_ns_per_op(run, n)
+    return median_ns_per_op(lambda: timed_run(new_loop, main), n)
 
 
 def yields(new_loop, tasks):
@@ -70,16 +61,7 @@ def yields(new_loop, tasks):
     async def main():
         await asyncio.gather(*(spinner() for _ in range(tasks)))
 
-    def run():
-        loop = new_loop()
-        try:
-            start = time.perf_counter()
-            loop.run_until_complete(main())
-            return time.perf_counter() - start
-        finally:
-            loop.close()
-
-    return median_ns_per_op(run, per_task * tasks)
+    return median_ns_per_op(lambda: timed_run(new_loop, main), per_task * tasks)
 
 
 def sleep_random_overhead(new_loop):
@@ -91,14 +73,7 @@ def sleep_random_overhead(new_loop):
     async def main():
         await asyncio.gather(*(asyncio.sleep(d) for d in delays))
 
-    loop = new_loop()
-    try:
-        start = time.perf_counter()
-        loop.run_until_complete(main())
-        elapsed = time.perf_counter() - start
-    finally:
-        loop.close()
-    return (elapsed - 1.0) * 1e3
+    return (timed_run(new_loop, main) - 1.0) * 1e3
 
 
 def wait_for_ready(new_loop):
@@ -111,16 +86,7 @@ def wait_for_ready(new_loop):
             fut.set_result(1)
             await asyncio.wait_for(fut, 10.0)
 
-    def run():
-        loop = new_loop()
-        try:
-            start = time.perf_counter()
-            loop.run_until_complete(main())
-            return time.perf_counter() - start
-        finally:
-            loop.close()
-
-    return median_ns_per_op(run, n)
+    return median_ns_per_op(lambda: timed_run(new_loop, main), n)
 
 
 def cross_thread_wake(new_loop):

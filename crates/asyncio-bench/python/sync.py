@@ -9,9 +9,8 @@ are scaled down; the figures are per operation, so they stay comparable.
 import asyncio
 import statistics
 import sys
-import time
 
-from _loops import implementations
+from _loops import implementations, timed_run
 
 QUICK = "--quick" in sys.argv
 
@@ -28,13 +27,7 @@ def median_ns_per_op(new_loop, main, ops):
     """Runs `main()` on a fresh loop several times; the median per-op cost in ns."""
 
     def once():
-        loop = new_loop()
-        try:
-            started = time.perf_counter_ns()
-            loop.run_until_complete(main())
-            return (time.perf_counter_ns() - started) / ops
-        finally:
-            loop.close()
+        return timed_run(new_loop, main) * 1e9 / ops
 
     return statistics.median(once() for _ in range(1 if QUICK else 5))
 
