@@ -81,7 +81,7 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
-    if !succeeds(Command::new("python3").arg("--version")) {
+    if !cmd::succeeds(Command::new("python3").arg("--version")) {
         println!("# python3 not found: CPython comparisons skipped");
         return Ok(Vec::new());
     }
@@ -108,29 +108,21 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
 fn python_with_uvloop() -> std::path::PathBuf {
     let venv = crate::ci::target_dir().join("bench-venv");
     let python = venv.join("bin").join("python3");
-    let has_uvloop =
-        |python: &std::path::Path| succeeds(Command::new(python).args(["-c", "import uvloop"]));
+    let has_uvloop = |python: &std::path::Path| {
+        cmd::succeeds(Command::new(python).args(["-c", "import uvloop"]))
+    };
     if python.is_file() && has_uvloop(&python) {
         return python;
     }
     println!("# setting up {} with uvloop (once)", venv.display());
-    let made = succeeds(Command::new("python3").arg("-m").arg("venv").arg(&venv))
-        && succeeds(Command::new(&python).args(["-m", "pip", "install", "--quiet", "uvloop"]));
+    let made = cmd::succeeds(Command::new("python3").arg("-m").arg("venv").arg(&venv))
+        && cmd::succeeds(Command::new(&python).args(["-m", "pip", "install", "--quiet", "uvloop"]));
     if made && has_uvloop(&python) {
         python
     } else {
         println!("# could not install uvloop: CPython's own loop only");
         "python3".into()
     }
-}
-
-/// Whether a command runs and exits 0, with its output hidden.
-fn succeeds(command: &mut Command) -> bool {
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// One parsed measurement line.

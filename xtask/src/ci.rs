@@ -213,11 +213,7 @@ fn compare_output(name: &str, stdout: &str, expected_path: &Path) -> Result<&'st
 const LEAK_CHECKED_EXAMPLES: &[&str] = &["drop_pending"];
 
 fn leaks() -> Result<(), String> {
-    let valgrind_present = Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !valgrind_present {
+    if !cmd::succeeds(Command::new("valgrind").arg("--version")) {
         println!("  valgrind is not installed here: leak check not run");
         return Ok(());
     }

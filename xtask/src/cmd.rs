@@ -1,7 +1,7 @@
 //! Running cargo and other programs from the workspace root, with errors that say what failed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The workspace root (the parent of `xtask/`).
 pub fn workspace_root() -> PathBuf {
@@ -37,9 +37,14 @@ pub fn run(command: &mut Command) -> Result<(), String> {
 
 /// Whether `cargo <subcommand> --version` works here (for optional tools such as nextest).
 pub fn cargo_has(subcommand: &str) -> bool {
-    cargo([subcommand, "--version"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+    succeeds(&mut cargo([subcommand, "--version"]))
+}
+
+/// Whether a command runs and exits 0, with its output hidden.
+pub fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }
