@@ -2,12 +2,13 @@
 //! `current_task` and local wakes use) and the one set with `set_event_loop`.
 
 use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use crate::error::RuntimeError;
 use crate::event_loop::{EventLoop, LoopInner};
-use crate::registry::TaskKey;
+use crate::header::Header;
 use crate::shared::Shared;
 use crate::task::{Task, TaskRef};
 
@@ -48,26 +49,59 @@ pub(crate) fn running_loop() -> Option<Rc<LoopInner>> {
         .flatten()
 }
 
-/// A wake on the running loop's own thread: straight onto its ready queue, no lock.
-/// Returns `false` when this thread is not running the waker's loop.
-pub(crate) fn wake_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
+/// A wake on the task's loop's own thread: straight onto its ready queue, no lock.
+/// Returns `false` when this thread does not own the waker's loop (`shared`).
+///
+/// # Safety
+///
+/// `task` is a live task (the caller holds one of its wakers) of the loop owning `shared`.
+pub(crate) unsafe fn wake_local(shared: &Arc<Shared>, task: NonNull<Header>) -> bool {
     let woke_running = RUNNING
         .try_with(|slot| match &*slot.borrow() {
             Some(event_loop) if Arc::ptr_eq(&event_loop.shared, shared) => {
-                event_loop.schedule(key);
+                // SAFETY: the running loop of this thread owns `shared`, so this is the
+                // task's loop's thread; the caller keeps the task alive.
+                unsafe { event_loop.schedule_woken(task) };
                 true
             }
             _ => false,
         })
         .unwrap_or(false);
-    woke_running || wake_idle_local(shared, key)
+    // SAFETY: passed on from our caller.
+    woke_running || unsafe { wake_idle_local(shared, task) }
 }
 
 /// The slower path of [`wake_local`]: the waker's loop lives on this thread but is not the
 /// running one.
-fn wake_idle_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
+///
+/// # Safety
+///
+/// As for [`wake_local`].
+unsafe fn wake_idle_local(shared: &Arc<Shared>, task: NonNull<Header>) -> bool {
+    match live_loop_of(shared) {
+        Some(event_loop) if !event_loop.is_closed() => {
+            // SAFETY: a live loop of this thread owns `shared`: this is the task's loop's
+            // thread; the caller keeps the task alive.
+            unsafe { event_loop.schedule_woken(task) };
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The live loop of this thread that owns `shared` (the loop of a task, for its handles):
+/// the running loop, or else one of the thread's other live loops.
+pub(crate) fn loop_of(shared: &Arc<Shared>) -> Option<Rc<LoopInner>> {
+    match running_loop() {
+        Some(running) if Arc::ptr_eq(&running.shared, shared) => Some(running),
+        _ => live_loop_of(shared),
+    }
+}
+
+/// The loop of this thread that owns `shared`, from the table of its live loops.
+fn live_loop_of(shared: &Arc<Shared>) -> Option<Rc<LoopInner>> {
     let id = shared_id(shared);
-    let found = LOOPS
+    LOOPS
         .try_with(|loops| {
             loops
                 .borrow()
@@ -76,24 +110,16 @@ fn wake_idle_local(shared: &Arc<Shared>, key: TaskKey) -> bool {
                 .and_then(|(_, event_loop)| event_loop.upgrade())
         })
         .ok()
-        .flatten();
-    match found {
-        Some(event_loop) if !event_loop.is_closed() => {
-            event_loop.schedule(key);
-            true
-        }
-        _ => false,
-    }
+        .flatten()
 }
 
 /// Records that the running task's step is suspended on `task` (asyncio's `_fut_waiter`),
 /// so cancelling the running task cancels `task` first.
 pub(crate) fn note_waiting_on(task: TaskRef) {
     if let Some(event_loop) = running_loop()
-        && let Some(key) = event_loop.current.get()
-        && let Some(current) = event_loop.tasks.borrow().get(key)
+        && let Some(current) = &*event_loop.current.borrow()
     {
-        *current.header().waiting_on.borrow_mut() = Some(task);
+        current.header().local.waiting_on.set(Some(task));
     }
 }
 
@@ -156,8 +182,8 @@ pub fn create_task_named<F: std::future::Future + 'static>(
 /// The task whose step is running now, if any.
 pub fn current_task() -> Option<TaskRef> {
     let event_loop = running_loop()?;
-    let key = event_loop.current.get()?;
-    event_loop.task_ref(key)
+    let current = event_loop.current.borrow();
+    current.as_ref().map(|task| TaskRef { task: task.clone() })
 }
 
 /// The pending tasks of the running loop (empty when none runs).

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
@@ -21,11 +22,13 @@ use crate::error::RunError;
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::future::Future;
 use crate::handle::{Callback, CallbackCell, Handle, TimerHandle};
+use crate::header::{Header, State};
 use crate::io::Io;
-use crate::registry::{Registry, TaskKey};
+use crate::raw::TaskRc;
+use crate::registry::Registry;
 use crate::remote::LoopHandle;
 use crate::shared::{Injected, Shared, WakeHook};
-use crate::task::{Header, MainTask, Panic, State, Task, TaskCell, TaskDyn, TaskRef};
+use crate::task::{Panic, Task, TaskRef};
 use crate::timers::{TimerEntry, TimerId, Timers};
 
 /// Default `slow_callback_duration`, as asyncio's.
@@ -53,13 +56,13 @@ fn epoch() -> Instant {
 /// One item of the ready queue.
 pub(crate) enum Ready {
     /// A task's next step.
-    Step(TaskKey),
+    Step(TaskRc),
     Callback(Rc<dyn Callback>),
     /// A fired `sleep`/`timeout` timer: wakes the task, whose step runs next iteration.
     Wake(Waker),
-    /// The same for a timer set by the task that awaits it (the usual case): the task's
-    /// key instead of a clone of its waker, so firing touches no waker.
-    WakeTask(TaskKey),
+    /// The same for a timer set by the task that awaits it (the usual case): the task
+    /// itself instead of a clone of its waker, so firing touches no waker count.
+    WakeTask(TaskRc),
     /// A descriptor is ready for reading (`false`) or writing (`true`).
     Io(i32, bool),
     /// `stop()` as a callback: `run_until_complete`'s done callback, or a remote stop.
@@ -72,7 +75,7 @@ pub(crate) enum Ready {
 type ExceptionHandler = Rc<dyn Fn(&ExceptionContext)>;
 
 /// How `run_until_complete` steps its future in place.
-pub(crate) type MainStep<'a> = Option<(TaskKey, &'a mut dyn FnMut() -> bool)>;
+pub(crate) type MainStep<'a> = Option<(NonNull<Header>, &'a mut dyn FnMut() -> bool)>;
 
 /// The loop's state, owned through `Rc` by the [`EventLoop`] handles and the thread-local
 /// running-loop slot. Tasks point back with `Weak`.
@@ -86,7 +89,8 @@ pub(crate) struct LoopInner {
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
-    pub(crate) current: Cell<Option<TaskKey>>,
+    /// The task whose step is running.
+    pub(crate) current: RefCell<Option<TaskRc>>,
     debug: Cell<bool>,
     slow_callback: Cell<Duration>,
     handler: RefCell<Option<ExceptionHandler>>,
@@ -106,7 +110,7 @@ impl LoopInner {
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
-            current: Cell::new(None),
+            current: RefCell::new(None),
             debug: Cell::new(debug),
             slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
             handler: RefCell::new(None),
@@ -117,14 +121,25 @@ impl LoopInner {
         self.ready.borrow_mut().push_back(item);
     }
 
-    /// Queues the next step of the task under `key`, unless it is queued already or gone.
-    pub(crate) fn schedule(&self, key: TaskKey) {
-        let tasks = self.tasks.borrow();
-        if let Some(task) = tasks.get(key) {
-            let header = task.header();
-            if !header.scheduled.replace(true) {
-                self.push_ready(Ready::Step(key));
-            }
+    /// Queues the next step of `task`, unless it is queued already or done.
+    pub(crate) fn schedule(&self, task: &TaskRc) {
+        let header = task.header();
+        if !header.done() && !header.local.scheduled.replace(true) {
+            self.push_ready(Ready::Step(task.clone()));
+        }
+    }
+
+    /// [`schedule`](Self::schedule) for a task known by a waker's pointer; nothing if the
+    /// loop side has already let go of the task.
+    ///
+    /// # Safety
+    ///
+    /// `task` is a task of this loop, kept alive by a waker the caller holds, and this is
+    /// the loop's thread (which `&self` of a `!Send` loop already says).
+    pub(crate) unsafe fn schedule_woken(&self, task: NonNull<Header>) {
+        // SAFETY: passed on from our caller.
+        if let Some(task) = unsafe { TaskRc::from_waker(task) } {
+            self.schedule(&task);
         }
     }
 
@@ -143,11 +158,10 @@ impl LoopInner {
     /// What a timer that must wake `waker` stores: the running task's key when `waker` is
     /// that task's own (no clone, and firing it needs no waker), else a clone of `waker`.
     pub(crate) fn wake_entry(&self, waker: &Waker) -> TimerEntry {
-        if let Some(key) = self.current.get()
-            && let Some(task) = self.tasks.borrow().get(key)
-            && task.header().waker.will_wake(waker)
+        if let Some(task) = &*self.current.borrow()
+            && crate::waker::task_of(waker) == Some(task.as_ptr())
         {
-            return TimerEntry::WakeTask(key);
+            return TimerEntry::WakeTask(task.clone());
         }
         TimerEntry::Wake(waker.clone())
     }
@@ -166,18 +180,17 @@ impl LoopInner {
         name: Option<String>,
         future: F,
     ) -> Task<F::Output> {
-        let key = self.tasks.borrow().next_key();
-        let header = Header::new(key, name, &self.shared, Rc::downgrade(self), false);
-        let cell = Rc::new(TaskCell::new(header, future));
+        let task = TaskRc::new(self, name, false, future);
         if self.closed.get() {
             // asyncio refuses with "Event loop is closed"; here the task is born cancelled
             // so the handle still answers honestly.
-            cell.abort();
-            return Task::new(cell);
+            task.abort();
+        } else {
+            self.tasks.borrow_mut().insert(task.clone());
+            self.schedule(&task);
         }
-        self.tasks.borrow_mut().insert(key, cell.clone());
-        self.schedule(key);
-        Task::new(cell)
+        // SAFETY: `task` runs `future`, whose output is `F::Output`.
+        unsafe { Task::from_raw(task) }
     }
 
     pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
@@ -191,12 +204,6 @@ impl LoopInner {
             }
             None => default_exception_handler(context),
         }
-    }
-
-    pub(crate) fn task_ref(&self, key: TaskKey) -> Option<TaskRef> {
-        self.tasks.borrow().get(key).map(|task| TaskRef {
-            task: Rc::clone(task),
-        })
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -316,10 +323,15 @@ impl LoopInner {
         for item in injected.drain(..) {
             match item {
                 Injected::Wake(waker) => {
-                    waker
-                        .queued
+                    let task =
+                        crate::waker::task_of(&waker).expect("only task wakers are injected");
+                    // SAFETY: `waker` keeps the task alive; only its `Sync` part is read.
+                    let wake = unsafe { &(*task.as_ptr()).wake };
+                    wake.queued
                         .store(false, std::sync::atomic::Ordering::Release);
-                    self.schedule(waker.key);
+                    // SAFETY: a waker injected into this loop's queue is one of its tasks'
+                    // (`waker.rs`), alive while `waker` is, and this is the loop's thread.
+                    unsafe { self.schedule_woken(task) };
                 }
                 Injected::Call(f) => self.push_ready(Ready::Remote(f)),
                 Injected::Stop => self.push_ready(Ready::Stop),
@@ -330,13 +342,10 @@ impl LoopInner {
 
     fn describe(&self, item: &Ready, main: &MainStep<'_>) -> (String, Option<TaskRef>) {
         match item {
-            Ready::Step(key) => {
-                let task = self.task_ref(*key);
+            Ready::Step(task) => {
                 let _ = main;
-                let text = task
-                    .as_ref()
-                    .map_or_else(|| "<Task>".to_owned(), |t| format!("{t:?}"));
-                (text, task)
+                let task = TaskRef { task: task.clone() };
+                (format!("{task:?}"), Some(task))
             }
             Ready::Callback(_) | Ready::Remote(_) => ("<Handle>".to_owned(), None),
             Ready::Wake(_) | Ready::WakeTask(_) => ("<TimerHandle sleep wake-up>".to_owned(), None),
@@ -350,10 +359,10 @@ impl LoopInner {
 
     fn run_ready(&self, item: Ready, main: &mut MainStep<'_>) {
         match item {
-            Ready::Step(key) => self.run_step(key, main),
+            Ready::Step(task) => self.run_step(task, main),
             Ready::Callback(callback) => self.guarded("callback", || callback.run()),
             Ready::Wake(waker) => waker.wake(),
-            Ready::WakeTask(key) => self.schedule(key),
+            Ready::WakeTask(task) => self.schedule(&task),
             Ready::Io(fd, writable) => {
                 let callback = self.io.borrow().callback(fd, writable);
                 if let Some(callback) = callback {
@@ -378,42 +387,44 @@ impl LoopInner {
         }
     }
 
-    fn run_step(&self, key: TaskKey, main: &mut MainStep<'_>) {
-        let task = match self.tasks.borrow().get(key) {
-            Some(task) => Rc::clone(task),
-            None => return,
-        };
+    fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {
         let header = task.header();
-        header.scheduled.set(false);
-        let waiting_on = header.waiting_on.borrow_mut().take();
+        header.local.scheduled.set(false);
+        if header.done() {
+            // Finished (or aborted) since the step was queued.
+            return;
+        }
+        let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
-        let previous = self.current.replace(Some(key));
+        let previous = self.current.replace(Some(task.clone()));
         let finished = match main {
-            Some((main_key, step)) if *main_key == key => step(),
+            Some((main_task, step)) if *main_task == task.as_ptr() => step(),
             _ => task.step(),
         };
-        self.current.set(previous);
+        let stepped = std::mem::replace(&mut *self.current.borrow_mut(), previous);
+        drop(stepped);
         if finished {
             self.finish(task);
         }
     }
 
     /// A task has ended: out of the registry, then its done actions in order.
-    fn finish(&self, task: Rc<dyn TaskDyn>) {
+    fn finish(&self, task: TaskRc) {
+        let removed = self.tasks.borrow_mut().remove(&task);
+        drop(removed);
         let task = TaskRef { task };
         let header = task.task.header();
-        self.tasks.borrow_mut().remove(header.key);
-        let waiting_on = header.waiting_on.borrow_mut().take();
+        let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
-        if header.is_main {
+        if header.local.is_main {
             // run_until_complete's done callback (added first): stop after this iteration's
             // successor has run, as asyncio's `_run_until_complete_cb`.
             self.push_ready(Ready::Stop);
         }
         let actions = header.take_done_actions();
-        let event_loop = header.event_loop.upgrade();
+        let event_loop = crate::current::loop_of(&header.wake.shared);
         actions.run(&task, event_loop.as_ref());
-        if !header.handle_alive.get() && header.unretrieved_panic() {
+        if !header.local.handle_alive.get() && header.unretrieved_panic() {
             crate::task::report_unretrieved(&task);
         }
     }
@@ -431,9 +442,7 @@ impl LoopInner {
                 if !task.header().done() {
                     let context = ExceptionContext::new(
                         "Task was destroyed but it is pending!".to_owned(),
-                        Some(TaskRef {
-                            task: Rc::clone(task),
-                        }),
+                        Some(TaskRef { task: task.clone() }),
                         None,
                     );
                     self.call_exception_handler(&context);
@@ -548,18 +557,17 @@ impl EventLoop {
         inner.check_can_run()?;
         let running = Running::enter(inner);
 
-        let key = inner.tasks.borrow().next_key();
-        let main = Rc::new(MainTask {
-            header: Header::new(key, None, &inner.shared, Rc::downgrade(inner), true),
-        });
-        inner.tasks.borrow_mut().insert(key, main.clone());
-        inner.schedule(key);
+        // The main task's future lives in this frame (so it needs no `'static`) and is
+        // polled by `step` below; the task's own stage is a placeholder never polled.
+        let main = TaskRc::new(inner, None, true, std::future::pending::<()>());
+        inner.tasks.borrow_mut().insert(main.clone());
+        inner.schedule(&main);
 
         let mut slot = pin!(Some(future));
         let mut outcome: Option<std::thread::Result<F::Output>> = None;
         let mut step = || -> bool {
-            let header = &main.header;
-            if header.cancel_requested.get() {
+            let header = main.header();
+            if header.local.cancel_requested.get() {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| slot.set(None))) {
                     outcome = Some(Err(payload));
                     header.set_state(State::Panicked);
@@ -568,7 +576,9 @@ impl EventLoop {
                 }
                 return true;
             }
-            let mut cx = Context::from_waker(&header.waker);
+            // SAFETY: `main` keeps the task alive while this frame polls.
+            let waker = unsafe { crate::waker::borrowed(main.as_ptr()) };
+            let mut cx = Context::from_waker(&waker);
             let polled = catch_unwind(AssertUnwindSafe(|| match slot.as_mut().as_pin_mut() {
                 Some(future) => future.poll(&mut cx),
                 None => Poll::Pending,
@@ -587,15 +597,19 @@ impl EventLoop {
                 }
             }
         };
-        let mut main_step: MainStep<'_> = Some((key, &mut step));
+        let mut main_step: MainStep<'_> = Some((main.as_ptr(), &mut step));
         loop {
             inner.run_once(&mut main_step, None);
             if inner.stopping.get() {
                 break;
             }
         }
-        let leftover = inner.tasks.borrow_mut().remove(key);
+        let leftover = inner.tasks.borrow_mut().remove(&main);
         drop(leftover);
+        let state = main.header().state();
+        // A stopped run leaves the main task pending: it is over all the same, and a stray
+        // wake of its waker must not queue it again.
+        main.abort();
         // The future (if unfinished) is dropped while the loop still counts as running, so
         // its `Drop` may use the loop (cancel timers, tasks).
         slot.set(None);
@@ -603,7 +617,7 @@ impl EventLoop {
         match outcome {
             Some(Ok(output)) => Ok(output),
             Some(Err(payload)) => std::panic::resume_unwind(payload),
-            None if main.header.state() == State::Cancelled => Err(RunError::Cancelled),
+            None if state == State::Cancelled => Err(RunError::Cancelled),
             None => Err(RunError::StoppedBeforeComplete),
         }
     }
@@ -726,9 +740,7 @@ impl EventLoop {
             .borrow()
             .iter()
             .filter(|task| !task.header().done())
-            .map(|task| TaskRef {
-                task: Rc::clone(task),
-            })
+            .map(|task| TaskRef { task: task.clone() })
             .collect()
     }
 

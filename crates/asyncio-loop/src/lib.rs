@@ -53,8 +53,10 @@ mod event_loop;
 mod exception;
 mod future;
 mod handle;
+mod header;
 #[cfg(unix)]
 mod io;
+mod raw;
 mod registry;
 mod remote;
 mod shared;
@@ -62,6 +64,7 @@ mod shield;
 mod sleep;
 mod task;
 mod timers;
+mod waker;
 
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,

@@ -1,98 +1,54 @@
-//! The loop's table of pending tasks: a slab indexed by [`TaskKey`], whose generation makes
-//! a stale key (a waker of a task that has finished) miss instead of hitting a newer task.
+//! The loop's table of pending tasks: a slab of loop-side references, each task's slot
+//! index kept in its header so finishing removes it in O(1).
 //!
-//! The table owns one `Rc` of every pending task; that is what keeps a detached task alive,
-//! and what `all_tasks()` and `close()` walk.
+//! The table owns one reference of every pending task; that is what keeps a detached task
+//! alive, and what `all_tasks()` and `close()` walk. Wakers point at tasks directly, so
+//! nothing looks tasks up here on the hot path.
 
-use std::rc::Rc;
+use crate::raw::TaskRc;
 
-use crate::task::TaskDyn;
-
-/// Names one task of one loop: a slot index and the slot's generation when it was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct TaskKey {
-    index: u32,
-    generation: u32,
-}
-
-struct Slot {
-    generation: u32,
-    task: Option<Rc<dyn TaskDyn>>,
-}
-
-/// Pending tasks by key.
+/// Pending tasks, in slots reused once freed.
 #[derive(Default)]
 pub(crate) struct Registry {
-    slots: Vec<Slot>,
+    slots: Vec<Option<TaskRc>>,
     free: Vec<u32>,
 }
 
 impl Registry {
-    /// The key the next [`insert`](Self::insert) will use.
-    pub(crate) fn next_key(&self) -> TaskKey {
-        match self.free.last() {
-            Some(&index) => TaskKey {
-                index,
-                generation: self.slots[index as usize].generation,
-            },
-            None => TaskKey {
-                index: u32::try_from(self.slots.len()).expect("more than 2^32 pending tasks"),
-                generation: 0,
-            },
-        }
+    /// Stores `task` and records its slot in its header.
+    pub(crate) fn insert(&mut self, task: TaskRc) {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                let index = u32::try_from(self.slots.len()).expect("fewer than 2^32 pending tasks");
+                self.slots.push(None);
+                index
+            }
+        };
+        task.header().slot.set(index);
+        self.slots[index as usize] = Some(task);
     }
 
-    /// Stores `task` under `key`, which must come from [`next_key`](Self::next_key) with no
-    /// insert in between.
-    pub(crate) fn insert(&mut self, key: TaskKey, task: Rc<dyn TaskDyn>) {
-        debug_assert_eq!(key, self.next_key());
-        if self.free.last() == Some(&key.index) {
-            self.free.pop();
-            self.slots[key.index as usize].task = Some(task);
-        } else {
-            self.slots.push(Slot {
-                generation: 0,
-                task: Some(task),
-            });
-        }
-    }
-
-    /// The task under `key`, if it is still pending.
-    pub(crate) fn get(&self, key: TaskKey) -> Option<&Rc<dyn TaskDyn>> {
-        let slot = self.slots.get(key.index as usize)?;
-        if slot.generation == key.generation {
-            slot.task.as_ref()
-        } else {
-            None
-        }
-    }
-
-    /// Takes the task under `key` out; its slot's generation moves on so old keys miss.
-    pub(crate) fn remove(&mut self, key: TaskKey) -> Option<Rc<dyn TaskDyn>> {
-        let slot = self.slots.get_mut(key.index as usize)?;
-        if slot.generation != key.generation {
+    /// Takes `task` out, if it is here.
+    pub(crate) fn remove(&mut self, task: &TaskRc) -> Option<TaskRc> {
+        let index = task.header().slot.replace(u32::MAX);
+        let slot = self.slots.get_mut(index as usize)?;
+        if !slot.as_ref().is_some_and(|held| held.ptr_eq(task)) {
             return None;
         }
-        let task = slot.task.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(key.index);
-        Some(task)
+        self.free.push(index);
+        slot.take()
     }
 
     /// Every pending task, in slot order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Rc<dyn TaskDyn>> {
-        self.slots.iter().filter_map(|slot| slot.task.as_ref())
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskRc> {
+        self.slots.iter().flatten()
     }
 
     /// Empties the table, handing every task back (so the caller can drop them outside any
     /// borrow of the loop).
-    pub(crate) fn drain(&mut self) -> Vec<Rc<dyn TaskDyn>> {
-        let tasks = self
-            .slots
-            .iter_mut()
-            .filter_map(|s| s.task.take())
-            .collect();
-        self.slots.clear();
+    pub(crate) fn drain(&mut self) -> Vec<TaskRc> {
+        let tasks = self.slots.drain(..).flatten().collect();
         self.free.clear();
         tasks
     }

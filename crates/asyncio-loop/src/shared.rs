@@ -8,9 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Wake;
-
-use crate::registry::TaskKey;
+use std::task::Waker;
 
 /// The loop is running callbacks: no notify needed, it will drain the queue next iteration.
 const AWAKE: u8 = 0;
@@ -21,8 +19,8 @@ const NOTIFIED: u8 = 2;
 
 /// Work handed to the loop from any thread.
 pub(crate) enum Injected {
-    /// Schedule the task's next step.
-    Wake(Arc<TaskWaker>),
+    /// Schedule the next step of the task this waker of ours belongs to (`waker.rs`).
+    Wake(Waker),
     /// Run this callback (`call_soon_threadsafe`).
     Call(Box<dyn FnOnce() + Send>),
     /// Run `stop()` as a callback.
@@ -138,30 +136,4 @@ impl Shared {
 /// locks, and a panicking hook must not take the loop down.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The waker of one task: its key and the way to its loop. `Send + Sync`; the wake path
-/// decides at wake time whether it runs on the loop's own thread.
-pub(crate) struct TaskWaker {
-    pub(crate) key: TaskKey,
-    pub(crate) shared: Arc<Shared>,
-    /// Set while a remote wake of this task sits in the injection queue: more remote wakes
-    /// before the loop drains it push nothing.
-    pub(crate) queued: AtomicBool,
-}
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if crate::current::wake_local(&self.shared, self.key) {
-            return;
-        }
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            // A closed loop refuses the wake: the task is gone, waking it is harmless.
-            let _ = self.shared.inject(Injected::Wake(Arc::clone(self)));
-        }
-    }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use asyncio_timer::{TimerKey, Wheel};
 
 use crate::handle::Callback;
-use crate::registry::TaskKey;
+use crate::raw::TaskRc;
 
 /// The wheel's tick.
 const RESOLUTION: Duration = Duration::from_micros(1);
@@ -29,8 +29,8 @@ const RESOLUTION: Duration = Duration::from_micros(1);
 pub(crate) enum TimerEntry {
     Callback(Rc<dyn Callback>),
     Wake(Waker),
-    /// Wakes the task under this key (see `LoopInner::wake_entry`).
-    WakeTask(TaskKey),
+    /// Wakes this task (see `LoopInner::wake_entry`).
+    WakeTask(TaskRc),
 }
 
 /// Names one timer.
