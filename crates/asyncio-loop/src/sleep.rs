@@ -178,6 +178,66 @@ impl std::fmt::Debug for Sleep {
     }
 }
 
+/// Where the timer of a [`Timeout`] is: the deadline it sets at its first pending poll,
+/// then the entry it set. One enum, not a deadline beside an `Option` of entry (as
+/// [`Sleep`] keeps them), because a `timeout` whose future is ready at once then writes one
+/// word less when it is made (`loop/wait_for_ready`: the whole cost of such a timeout is
+/// those writes).
+#[derive(Clone, Copy)]
+enum TimerState {
+    After(Duration),
+    At(Instant),
+    /// The entry, on the loop with this id; see [`TimerSlot::loop_id`].
+    Armed(usize, TimerId),
+    /// Fired, or cancelled: nothing left to cancel.
+    Done,
+}
+
+/// The timer of a [`Timeout`]. The `Drop` is here rather than on [`TimerState`] so that
+/// assigning a state drops nothing (with it, each assignment would run the drop glue).
+struct TimeoutTimer {
+    state: TimerState,
+}
+
+impl TimeoutTimer {
+    /// Arms the timer at the first call, then `Ready` once it has fired.
+    fn poll_fired(&mut self, cx: &Context<'_>) -> Poll<()> {
+        let event_loop = loop_for("timeout");
+        let deadline = match self.state {
+            TimerState::After(delay) => Instant::now() + delay,
+            TimerState::At(at) => at,
+            TimerState::Armed(owner, id) => {
+                if owner == TimerSlot::loop_id(&event_loop) && event_loop.timer_fired(id) {
+                    self.state = TimerState::Done;
+                    return Poll::Ready(());
+                }
+                return Poll::Pending;
+            }
+            TimerState::Done => return Poll::Ready(()),
+        };
+        let id = event_loop.insert_timer(deadline, event_loop.wake_entry(cx.waker()));
+        self.state = TimerState::Armed(TimerSlot::loop_id(&event_loop), id);
+        Poll::Pending
+    }
+
+    /// Inline so that a timeout that never armed its timer pays one branch, folded away
+    /// where the compiler sees the state.
+    #[inline(always)]
+    fn cancel(&mut self) {
+        if let TimerState::Armed(owner, id) = self.state {
+            self.state = TimerState::Done;
+            TimerSlot::cancel_armed((owner, id));
+        }
+    }
+}
+
+impl Drop for TimeoutTimer {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
 pin_project! {
     /// The future of [`timeout`] and [`timeout_at`]: `Ok(output)`, or `Err(TimeoutError)`
     /// once the deadline passed, with the inner future dropped first.
@@ -185,8 +245,7 @@ pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: Option<F>,
-        when: When,
-        slot: TimerSlot,
+        timer: TimeoutTimer,
     }
 }
 
@@ -206,8 +265,9 @@ pin_project! {
 pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        when: When::After(delay),
-        slot: TimerSlot::default(),
+        timer: TimeoutTimer {
+            state: TimerState::After(delay),
+        },
     }
 }
 
@@ -215,8 +275,9 @@ pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
 pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        when: When::At(when),
-        slot: TimerSlot::default(),
+        timer: TimeoutTimer {
+            state: TimerState::At(when),
+        },
     }
 }
 
@@ -230,21 +291,13 @@ impl<F: Future> Future for Timeout<F> {
         };
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
-            this.slot.cancel();
+            this.timer.cancel();
             return Poll::Ready(Ok(output));
         }
-        let event_loop = loop_for("timeout");
-        match this.slot.fired(&event_loop) {
-            None => {
-                this.slot.set(&event_loop, this.when.deadline(), cx);
-                Poll::Pending
-            }
-            Some(false) => Poll::Pending,
-            Some(true) => {
-                this.slot.timer = None;
-                this.future.set(None);
-                Poll::Ready(Err(TimeoutError))
-            }
+        if this.timer.poll_fired(cx).is_pending() {
+            return Poll::Pending;
         }
+        this.future.set(None);
+        Poll::Ready(Err(TimeoutError))
     }
 }
