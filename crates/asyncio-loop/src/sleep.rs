@@ -9,7 +9,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -25,64 +24,92 @@ fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
     running_loop().unwrap_or_else(|| panic!("{what}: no running event loop"))
 }
 
-/// When a timer future ends. A delay becomes a deadline at the first poll, which is when
-/// asyncio's `sleep` / `wait_for` coroutines read the clock (their first step); a future
-/// that completes without waiting never reads it.
-#[derive(Debug, Clone, Copy)]
-enum When {
+/// Where the timer of a [`Sleep`] or [`Timeout`] is. A delay becomes a deadline at the
+/// first pending poll, which is when asyncio's `sleep` / `wait_for` coroutines read the
+/// clock (their first step): a future that completes without waiting never reads it. The
+/// deadline is not needed once the entry is set, so the two share one enum rather than a
+/// deadline lying beside an `Option` of entry: a `timeout` whose future is ready at once
+/// then costs one word less to make, and that making is all it costs
+/// (`loop/wait_for_ready`).
+#[derive(Clone, Copy, Debug)]
+enum TimerState {
+    /// `sleep(Duration::ZERO)` before its poll: a bare yield of one iteration, no timer.
+    Yield,
+    /// `sleep(Duration::ZERO)` after it yielded.
+    Yielded,
     After(Duration),
     At(Instant),
+    /// The entry, on the loop with this id (see [`loop_id`]).
+    Armed(usize, TimerId),
+    /// Fired, cancelled or yielded: nothing left to cancel.
+    Done,
 }
 
-impl When {
-    fn deadline(self) -> Instant {
-        match self {
-            When::After(delay) => Instant::now() + delay,
-            When::At(at) => at,
-        }
-    }
+/// Which loop holds a timer entry: timer ids are per loop.
+fn loop_id(event_loop: &LoopInner) -> usize {
+    std::sync::Arc::as_ptr(&event_loop.shared) as usize
 }
 
-/// A timer entry owned by a future: which loop holds it, and its id there.
-#[derive(Default)]
-struct TimerSlot {
-    timer: Option<(usize, TimerId)>,
+/// A timer owned by a future. The `Drop` is on this wrapper rather than on [`TimerState`]
+/// so that assigning a state drops nothing: with it, every assignment ran the drop glue,
+/// which became recursive and stopped being inlined (a call per `timeout`).
+struct Timer {
+    state: TimerState,
 }
 
-impl TimerSlot {
-    fn loop_id(event_loop: &LoopInner) -> usize {
-        Arc::as_ptr(&event_loop.shared) as usize
+impl Timer {
+    fn new(state: TimerState) -> Self {
+        Timer { state }
     }
 
-    /// `Some(true)` once the timer has fired, `Some(false)` while pending, `None` when no
-    /// timer is set (first poll).
-    fn fired(&self, event_loop: &LoopInner) -> Option<bool> {
-        let (owner, id) = self.timer?;
-        Some(owner == Self::loop_id(event_loop) && event_loop.timer_fired(id))
-    }
-
-    fn set(&mut self, event_loop: &LoopInner, deadline: Instant, cx: &Context<'_>) {
+    /// Arms the timer at the first call, then `Ready` once it has fired. A zero sleep
+    /// instead wakes itself once and is `Ready` at the next call.
+    fn poll_fired(&mut self, what: &str, cx: &Context<'_>) -> Poll<()> {
+        let deadline = match self.state {
+            TimerState::Yield => {
+                self.state = TimerState::Yielded;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            TimerState::Yielded | TimerState::Done => {
+                self.state = TimerState::Done;
+                return Poll::Ready(());
+            }
+            TimerState::After(delay) => Instant::now() + delay,
+            TimerState::At(at) => at,
+            TimerState::Armed(owner, id) => {
+                let event_loop = loop_for(what);
+                if owner == loop_id(&event_loop) && event_loop.timer_fired(id) {
+                    self.state = TimerState::Done;
+                    return Poll::Ready(());
+                }
+                return Poll::Pending;
+            }
+        };
+        let event_loop = loop_for(what);
         let id = event_loop.insert_timer(deadline, event_loop.wake_entry(cx.waker()));
-        self.timer = Some((Self::loop_id(event_loop), id));
+        self.state = TimerState::Armed(loop_id(&event_loop), id);
+        Poll::Pending
     }
 
     /// Cancels a pending entry. Only on the running loop that holds it: a closed loop has
     /// dropped its timers already, and anywhere else leaving the entry to fire is harmless
     /// (it wakes a task that ignores the wake).
     ///
-    /// Inline so that the common case of a future that never armed its timer (a `timeout`
-    /// whose future was ready at once) costs one branch.
+    /// Inline so that a timer never armed (a `timeout` whose future was ready at once)
+    /// costs one branch, folded away where the compiler sees the state.
     #[inline(always)]
     fn cancel(&mut self) {
-        if let Some(timer) = self.timer.take() {
-            Self::cancel_armed(timer);
+        if let TimerState::Armed(owner, id) = self.state {
+            self.state = TimerState::Done;
+            Self::cancel_armed(owner, id);
         }
     }
 
     #[inline(never)]
-    fn cancel_armed((owner, id): (usize, TimerId)) {
+    fn cancel_armed(owner: usize, id: TimerId) {
         if let Some(event_loop) = running_loop()
-            && owner == Self::loop_id(&event_loop)
+            && owner == loop_id(&event_loop)
             && !event_loop.timer_fired(id)
         {
             event_loop.cancel_timer(id);
@@ -90,22 +117,25 @@ impl TimerSlot {
     }
 }
 
-impl Drop for TimerSlot {
+impl Drop for Timer {
     #[inline(always)]
     fn drop(&mut self) {
         self.cancel();
     }
 }
 
-/// The future of [`sleep`] and [`sleep_until`].
-#[derive(Default)]
+/// The future of [`sleep`] and [`sleep_until`]. Its `Default` is `sleep(Duration::ZERO)`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    /// `None`: `sleep(Duration::ZERO)`, a bare yield of one iteration.
-    when: Option<When>,
-    yielded: bool,
-    done: bool,
-    slot: TimerSlot,
+    timer: Timer,
+}
+
+impl Default for Sleep {
+    fn default() -> Self {
+        Sleep {
+            timer: Timer::new(TimerState::Yield),
+        }
+    }
 }
 
 /// Completes `delay` after its first poll (asyncio's `sleep`, whose coroutine reads the
@@ -119,21 +149,20 @@ pub struct Sleep {
 ///     .unwrap();
 /// ```
 pub fn sleep(delay: Duration) -> Sleep {
-    if delay.is_zero() {
-        Sleep::default()
+    let state = if delay.is_zero() {
+        TimerState::Yield
     } else {
-        Sleep {
-            when: Some(When::After(delay)),
-            ..Sleep::default()
-        }
+        TimerState::After(delay)
+    };
+    Sleep {
+        timer: Timer::new(state),
     }
 }
 
 /// Completes at `when`, or the iteration after next if it has passed.
 pub fn sleep_until(when: Instant) -> Sleep {
     Sleep {
-        when: Some(When::At(when)),
-        ..Sleep::default()
+        timer: Timer::new(TimerState::At(when)),
     }
 }
 
@@ -141,39 +170,14 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done {
-            return Poll::Ready(());
-        }
-        let Some(when) = self.when else {
-            if self.yielded {
-                self.done = true;
-                return Poll::Ready(());
-            }
-            self.yielded = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        };
-        let event_loop = loop_for("sleep");
-        match self.slot.fired(&event_loop) {
-            None => {
-                self.slot.set(&event_loop, when.deadline(), cx);
-                Poll::Pending
-            }
-            Some(false) => Poll::Pending,
-            Some(true) => {
-                self.slot.timer = None;
-                self.done = true;
-                Poll::Ready(())
-            }
-        }
+        self.timer.poll_fired("sleep", cx)
     }
 }
 
 impl std::fmt::Debug for Sleep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sleep")
-            .field("when", &self.when)
-            .field("done", &self.done)
+            .field("state", &self.timer.state)
             .finish()
     }
 }
@@ -185,8 +189,7 @@ pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: Option<F>,
-        when: When,
-        slot: TimerSlot,
+        timer: Timer,
     }
 }
 
@@ -206,8 +209,7 @@ pin_project! {
 pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        when: When::After(delay),
-        slot: TimerSlot::default(),
+        timer: Timer::new(TimerState::After(delay)),
     }
 }
 
@@ -215,8 +217,7 @@ pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
 pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        when: When::At(when),
-        slot: TimerSlot::default(),
+        timer: Timer::new(TimerState::At(when)),
     }
 }
 
@@ -230,21 +231,13 @@ impl<F: Future> Future for Timeout<F> {
         };
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
-            this.slot.cancel();
+            this.timer.cancel();
             return Poll::Ready(Ok(output));
         }
-        let event_loop = loop_for("timeout");
-        match this.slot.fired(&event_loop) {
-            None => {
-                this.slot.set(&event_loop, this.when.deadline(), cx);
-                Poll::Pending
-            }
-            Some(false) => Poll::Pending,
-            Some(true) => {
-                this.slot.timer = None;
-                this.future.set(None);
-                Poll::Ready(Err(TimeoutError))
-            }
+        if this.timer.poll_fired("timeout", cx).is_pending() {
+            return Poll::Pending;
         }
+        this.future.set(None);
+        Poll::Ready(Err(TimeoutError))
     }
 }
