@@ -17,6 +17,13 @@ async fn own_waker() -> Waker {
     poll_fn(|cx| Poll::Ready(cx.waker().clone())).await
 }
 
+/// Runs a task that hands out its waker and ends; returns the waker.
+fn waker_of_a_finished_task(event_loop: &EventLoop) -> Waker {
+    event_loop
+        .run_until_complete(async { create_task(own_waker()).await.unwrap() })
+        .unwrap()
+}
+
 /// Records the thread it is dropped on. Holds an `Rc`, so it is `!Send`, like many outputs.
 struct DropsOn {
     dropped_on: Rc<RefCell<Option<ThreadId>>>,
@@ -31,9 +38,7 @@ impl Drop for DropsOn {
 #[test]
 fn a_waker_outliving_its_task_and_its_loop_can_still_be_used() {
     let event_loop = EventLoop::new();
-    let waker = event_loop
-        .run_until_complete(async { create_task(own_waker()).await.unwrap() })
-        .unwrap();
+    let waker = waker_of_a_finished_task(&event_loop);
     event_loop.close().unwrap();
     drop(event_loop);
     // The task and its loop are gone; its waker is still valid to use and to drop.
@@ -90,9 +95,7 @@ fn a_not_send_output_is_dropped_on_the_loop_thread_while_a_remote_waker_lives_on
 #[test]
 fn a_remote_wake_of_a_finished_task_does_nothing() {
     let event_loop = EventLoop::new();
-    let waker = event_loop
-        .run_until_complete(async { create_task(own_waker()).await.unwrap() })
-        .unwrap();
+    let waker = waker_of_a_finished_task(&event_loop);
     std::thread::spawn(move || waker.wake()).join().unwrap();
     // The wake reached the injection queue; draining it finds the task over.
     event_loop.run_once().unwrap();
