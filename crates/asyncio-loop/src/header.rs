@@ -88,6 +88,9 @@ pub(crate) struct Local {
     /// before the task ends means its awaiter gave up, which cancels the task. Kept here
     /// rather than in the handle so the handle is one pointer.
     pub(crate) handle_awaited: Cell<bool>,
+    /// The stage (future or output) is in use: the borrow flag of `raw::StageGuard`, kept
+    /// in this spare byte rather than in a `RefCell` word of its own.
+    pub(crate) stage_busy: Cell<bool>,
     pub(crate) is_main: bool,
     /// `N` of the default name `Task-N`; the string is made only when asked for.
     number: u64,
@@ -144,6 +147,7 @@ impl Header {
                 retrieved: Cell::new(false),
                 handle_alive: Cell::new(false),
                 handle_awaited: Cell::new(false),
+                stage_busy: Cell::new(false),
                 is_main,
                 number,
                 awaiter: Cell::new(None),

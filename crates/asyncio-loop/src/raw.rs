@@ -17,9 +17,10 @@
 //! future and output are never touched off their thread, and a waker can outlive its task
 //! (or its loop) and still be woken or dropped harmlessly.
 
-use std::cell::RefCell;
+use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
+use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -72,8 +73,39 @@ impl<F: std::future::Future> Stage<F> {
 #[repr(C)]
 struct TaskCell<F: std::future::Future> {
     header: Header,
-    /// Dropped by `drop_stage` on the loop's thread, never by the allocation's own drop.
-    stage: ManuallyDrop<RefCell<Stage<F>>>,
+    /// Reached only through a [`StageGuard`]. Dropped by `drop_stage` on the loop's
+    /// thread, never by the allocation's own drop.
+    stage: ManuallyDrop<UnsafeCell<Stage<F>>>,
+}
+
+/// Exclusive use of a task's stage, as a `RefCell` borrow gives, with the flag in the
+/// header's spare byte (`Local::stage_busy`) instead of a word of every task.
+struct StageGuard<'a, F: std::future::Future> {
+    cell: &'a TaskCell<F>,
+}
+
+impl<F: std::future::Future> Deref for StageGuard<'_, F> {
+    type Target = Stage<F>;
+
+    fn deref(&self) -> &Stage<F> {
+        // SAFETY: `stage_busy` is set for this guard's whole life and every other access to
+        // the stage takes a guard first (or is `drop_stage`, which runs only once no
+        // `TaskRc`, hence no guard, is left): this guard is the stage's only user.
+        unsafe { &*self.cell.stage.get() }
+    }
+}
+
+impl<F: std::future::Future> DerefMut for StageGuard<'_, F> {
+    fn deref_mut(&mut self) -> &mut Stage<F> {
+        // SAFETY: as in `deref`; `&mut self` makes this borrow the guard's only one.
+        unsafe { &mut *self.cell.stage.get() }
+    }
+}
+
+impl<F: std::future::Future> Drop for StageGuard<'_, F> {
+    fn drop(&mut self) {
+        self.cell.header.local.stage_busy.set(false);
+    }
 }
 
 impl<F: std::future::Future + 'static> TaskCell<F> {
@@ -97,6 +129,21 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         unsafe { ptr.cast::<TaskCell<F>>().as_ref() }
     }
 
+    /// The stage, unless it is in use already: a re-entrant call from the task's own poll
+    /// or drop, through one of its handles.
+    fn stage(&self) -> Option<StageGuard<'_, F>> {
+        if self.header.local.stage_busy.replace(true) {
+            return None;
+        }
+        Some(StageGuard { cell: self })
+    }
+
+    /// The stage, where only the loop can be asking (a step, a finish): never re-entrant.
+    fn stage_for_loop(&self) -> StageGuard<'_, F> {
+        self.stage()
+            .expect("a task's stage is in use only by its own step")
+    }
+
     /// Ends the task with `outcome`, dropping the future in place; a panic in its `Drop`
     /// becomes the outcome instead.
     fn finish(&self, outcome: Result<F::Output, TaskError>) {
@@ -108,12 +155,12 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         let dropped = catch_unwind(AssertUnwindSafe(|| {
             // Assignment drops the old stage in place (the future is never moved), and
             // stores the new one even if that drop unwinds.
-            *self.stage.borrow_mut() = Stage::done(outcome);
+            *self.stage_for_loop() = Stage::done(outcome);
         }));
         match dropped {
             Ok(()) => self.header.set_state(state),
             Err(payload) => {
-                *self.stage.borrow_mut() =
+                *self.stage_for_loop() =
                     Stage::Failed(TaskError::Panicked(Panic::from_payload(&*payload)));
                 self.header.set_state(State::Panicked);
             }
@@ -135,7 +182,7 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         let waker = unsafe { crate::waker::borrowed(ptr) };
         let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            let mut stage = this.stage.borrow_mut();
+            let mut stage = this.stage_for_loop();
             let Stage::Running(future) = &mut *stage else {
                 unreachable!("a pending task holds its future");
             };
@@ -170,8 +217,8 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
     unsafe fn panic(ptr: NonNull<Header>) -> Option<Panic> {
         // SAFETY: called through the vtable by a `TaskRc` holder.
         let this = unsafe { Self::cell(ptr) };
-        match &*this.stage.borrow() {
-            Stage::Failed(TaskError::Panicked(panic)) => Some(panic.clone()),
+        match this.stage().as_deref() {
+            Some(Stage::Failed(TaskError::Panicked(panic))) => Some(panic.clone()),
             _ => None,
         }
     }
@@ -179,18 +226,10 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
     unsafe fn take_output(ptr: NonNull<Header>, out: *mut ()) {
         // SAFETY: called through the vtable by a `TaskRc` holder.
         let this = unsafe { Self::cell(ptr) };
-        let mut stage = this.stage.borrow_mut();
-        let outcome = match &*stage {
-            Stage::Running(_) => Err(InvalidStateError::NOT_SET),
-            Stage::Taken => Err(InvalidStateError::TAKEN),
-            Stage::Finished(_) | Stage::Failed(_) => {
-                this.header.local.retrieved.set(true);
-                match std::mem::replace(&mut *stage, Stage::Taken) {
-                    Stage::Finished(output) => Ok(Ok(output)),
-                    Stage::Failed(error) => Ok(Err(error)),
-                    Stage::Running(_) | Stage::Taken => unreachable!("matched above"),
-                }
-            }
+        let outcome = match this.stage() {
+            // Asked from inside the task's own step: it is not done.
+            None => Err(InvalidStateError::NOT_SET),
+            Some(mut stage) => Self::take_outcome(&this.header, &mut stage),
         };
         // SAFETY: `Task<T>::result` passes a slot for exactly this type: a `Task<T>` is only
         // made for a task whose future outputs `T` (`Task::from_raw`).
@@ -198,6 +237,25 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             out.cast::<Result<Result<F::Output, TaskError>, InvalidStateError>>()
                 .write(outcome)
         };
+    }
+
+    /// Moves a finished task's outcome out, leaving `Taken`; a pending future is never
+    /// moved (it is pinned).
+    fn take_outcome(
+        header: &Header,
+        stage: &mut Stage<F>,
+    ) -> Result<Result<F::Output, TaskError>, InvalidStateError> {
+        match stage {
+            Stage::Running(_) => return Err(InvalidStateError::NOT_SET),
+            Stage::Taken => return Err(InvalidStateError::TAKEN),
+            Stage::Finished(_) | Stage::Failed(_) => {}
+        }
+        header.local.retrieved.set(true);
+        match std::mem::replace(stage, Stage::Taken) {
+            Stage::Finished(output) => Ok(Ok(output)),
+            Stage::Failed(error) => Ok(Err(error)),
+            Stage::Running(_) | Stage::Taken => unreachable!("matched above"),
+        }
     }
 
     unsafe fn drop_stage(ptr: NonNull<Header>) {
@@ -232,7 +290,7 @@ impl TaskRc {
     ) -> TaskRc {
         let cell = Box::new(TaskCell {
             header: Header::new(&TaskCell::<F>::VTABLE, event_loop, name, is_main),
-            stage: ManuallyDrop::new(RefCell::new(Stage::Running(future))),
+            stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(future))),
         });
         TaskRc {
             ptr: NonNull::from(Box::leak(cell)).cast(),
@@ -410,7 +468,7 @@ mod tests {
     fn a_small_task_is_one_small_allocation_and_its_handle_one_pointer() {
         assert_eq!(size_of::<Header>(), 80);
         let cell = size_of::<TaskCell<std::future::Ready<u64>>>();
-        assert!(cell <= 120, "a trivial task takes {cell} bytes");
+        assert!(cell <= 104, "a trivial task takes {cell} bytes");
         assert_eq!(size_of::<crate::Task<u64>>(), size_of::<usize>());
         assert_eq!(size_of::<crate::TaskRef>(), size_of::<usize>());
     }

@@ -135,3 +135,40 @@ fn get_event_loop_prefers_running_then_set_then_creates() {
     set_event_loop(None);
     assert_ne!(get_event_loop(), other);
 }
+
+#[test]
+fn a_task_asking_its_own_result_while_it_runs_is_told_it_is_not_set() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let event_loop = EventLoop::new();
+    let own_handle: Rc<RefCell<Option<asyncio_loop::Task<u32>>>> = Rc::default();
+    let asked = Rc::new(RefCell::new(None));
+    let task = event_loop.create_task({
+        let own_handle = Rc::clone(&own_handle);
+        let asked = Rc::clone(&asked);
+        async move {
+            // The task's own step holds its stage: asking is a clean "not set yet".
+            let own = own_handle
+                .borrow_mut()
+                .take()
+                .expect("the handle was stashed");
+            *asked.borrow_mut() = Some(own.result().map(|_| ()).map_err(|e| e.message()));
+            *own_handle.borrow_mut() = Some(own);
+            7
+        }
+    });
+    *own_handle.borrow_mut() = Some(task);
+    let handle = Rc::clone(&own_handle);
+    let out = event_loop.run_until_complete(async move {
+        sleep(Duration::ZERO).await;
+        handle
+            .borrow_mut()
+            .take()
+            .expect("the task put it back")
+            .result()
+    });
+    assert_eq!(*asked.borrow(), Some(Err("Result is not set.")));
+    assert_eq!(out, Ok(Ok(Ok(7))));
+    event_loop.close().unwrap();
+}
