@@ -82,6 +82,12 @@ pub(crate) struct IoReady {
     writable: bool,
 }
 
+/// Whether a wake of the task behind `header` must queue a step: it is pending and not
+/// queued already. Marks it queued.
+fn claim_step(header: &Header) -> bool {
+    !header.done() && !header.local.scheduled.replace(true)
+}
+
 /// The loop's exception handler.
 type ExceptionHandler = Rc<dyn Fn(&ExceptionContext)>;
 
@@ -134,8 +140,7 @@ impl LoopInner {
 
     /// Queues the next step of `task`, unless it is queued already or done.
     pub(crate) fn schedule(&self, task: &TaskRc) {
-        let header = task.header();
-        if !header.done() && !header.local.scheduled.replace(true) {
+        if claim_step(task.header()) {
             self.push_ready(Ready::Step(task.clone()));
         }
     }
@@ -149,8 +154,10 @@ impl LoopInner {
     /// the loop's thread (which `&self` of a `!Send` loop already says).
     pub(crate) unsafe fn schedule_woken(&self, task: NonNull<Header>) {
         // SAFETY: passed on from our caller.
-        if let Some(task) = unsafe { TaskRc::from_waker(task) } {
-            self.schedule(&task);
+        if let Some(task) = unsafe { TaskRc::from_waker(task) }
+            && claim_step(task.header())
+        {
+            self.push_ready(Ready::Step(task));
         }
     }
 

@@ -312,11 +312,18 @@ impl TaskRc {
             // Its stage and `Local` part are gone: the task is over for the loop.
             return None;
         }
-        Some(TaskRc::acquire(ptr))
+        // SAFETY: alive, on the loop's thread, and the loop side still holds it (`refs > 0`).
+        Some(unsafe { TaskRc::acquire(ptr) })
     }
 
-    fn acquire(ptr: NonNull<Header>) -> TaskRc {
-        // SAFETY: the caller holds a reference that keeps `ptr` alive, on the loop's thread.
+    /// One more loop-side reference.
+    ///
+    /// # Safety
+    ///
+    /// The caller is on the task's loop's thread, holds something that keeps `ptr` alive,
+    /// and the loop side has not let go of the task (`refs > 0`).
+    unsafe fn acquire(ptr: NonNull<Header>) -> TaskRc {
+        // SAFETY: alive and on the loop's thread, as our caller promises.
         let refs = unsafe { &ptr.as_ref().refs };
         match refs.get().checked_add(1) {
             Some(n) => refs.set(n),
@@ -386,7 +393,9 @@ impl TaskRc {
 
 impl Clone for TaskRc {
     fn clone(&self) -> TaskRc {
-        TaskRc::acquire(self.ptr)
+        // SAFETY: `self` is a loop-side reference: the task is alive, `refs > 0`, and a
+        // `TaskRc` lives on the loop's thread only.
+        unsafe { TaskRc::acquire(self.ptr) }
     }
 }
 
