@@ -22,7 +22,7 @@ use crate::error::RunError;
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::future::Future;
 use crate::handle::{Callback, CallbackCell, Handle, TimerHandle};
-use crate::header::{Header, State};
+use crate::header::{Flag, Header, State};
 use crate::io::Io;
 use crate::raw::TaskRc;
 use crate::registry::Registry;
@@ -85,7 +85,7 @@ pub(crate) struct IoReady {
 /// Whether a wake of the task behind `header` must queue a step: it is pending and not
 /// queued already. Marks it queued.
 fn claim_step(header: &Header) -> bool {
-    !header.done() && !header.local.scheduled.replace(true)
+    !header.done() && !header.flags().replace(Flag::SCHEDULED, true)
 }
 
 /// The loop's exception handler.
@@ -407,7 +407,7 @@ impl LoopInner {
 
     fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {
         let header = task.header();
-        header.local.scheduled.set(false);
+        header.flags().set(Flag::SCHEDULED, false);
         if header.done() {
             // Finished (or aborted) since the step was queued.
             return;
@@ -434,7 +434,7 @@ impl LoopInner {
         let header = task.task.header();
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
-        if header.local.is_main {
+        if header.flags().get(Flag::IS_MAIN) {
             // run_until_complete's done callback (added first): stop after this iteration's
             // successor has run, as asyncio's `_run_until_complete_cb`.
             self.push_ready(Ready::Stop);
@@ -442,7 +442,7 @@ impl LoopInner {
         let actions = header.take_done_actions();
         let event_loop = crate::current::loop_of(&header.wake.shared);
         actions.run(&task, event_loop.as_ref());
-        if !header.local.handle_alive.get() && header.unretrieved_panic() {
+        if !header.flags().get(Flag::HANDLE_ALIVE) && header.unretrieved_panic() {
             crate::task::report_unretrieved(&task);
         }
     }
@@ -585,7 +585,7 @@ impl EventLoop {
         let mut outcome: Option<std::thread::Result<F::Output>> = None;
         let mut step = || -> bool {
             let header = main.header();
-            if header.local.cancel_requested.get() {
+            if header.flags().get(Flag::CANCEL_REQUESTED) {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| slot.set(None))) {
                     outcome = Some(Err(payload));
                     header.set_state(State::Panicked);

@@ -6,7 +6,9 @@
 //!
 //! - [`WakeSide`]: what a waker touches from any thread (the reference count of wakers,
 //!   the "a remote wake is queued" flag, the way to the loop). Atomic or immutable, `Sync`.
-//! - [`Local`]: everything else (name, state, done callbacks, the awaiter...), only ever
+//!   It also carries the task's [`Flags`], in what would be its padding; only the loop's
+//!   thread uses those.
+//! - [`Local`]: everything else (name, done callbacks, the awaiter...), only ever
 //!   read, written or dropped on the loop's thread. It sits in a `ManuallyDrop` because the
 //!   allocation may be freed on another thread, by the last waker; by then the loop's
 //!   thread has dropped it (see `raw.rs`).
@@ -16,13 +18,14 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::task::Waker;
 
 use crate::event_loop::LoopInner;
 use crate::raw::TaskVTable;
 use crate::shared::Shared;
 use crate::task::TaskRef;
+use crate::waker::OwnWaker;
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -36,6 +39,91 @@ pub(crate) enum State {
     Panicked,
 }
 
+impl State {
+    const ALL: [State; 4] = [
+        State::Pending,
+        State::Finished,
+        State::Cancelled,
+        State::Panicked,
+    ];
+}
+
+/// One of a task's yes/no facts, a bit of its [`Flags`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flag(u16);
+
+impl Flag {
+    /// `cancel()` was called: the next step throws the cancellation in.
+    pub(crate) const CANCEL_REQUESTED: Flag = Flag(1 << 0);
+    /// The step is in the ready queue: waking again adds nothing.
+    pub(crate) const SCHEDULED: Flag = Flag(1 << 1);
+    /// A panic was handed to someone (awaited or `result()`), so nobody needs telling.
+    pub(crate) const RETRIEVED: Flag = Flag(1 << 2);
+    /// A [`Task`](crate::Task) handle exists: a panic may still be retrieved through it.
+    pub(crate) const HANDLE_ALIVE: Flag = Flag(1 << 3);
+    /// The [`Task`](crate::Task) handle (there is one at most) was polled: dropping it
+    /// before the task ends means its awaiter gave up, which cancels the task. Kept here
+    /// rather than in the handle so the handle is one pointer.
+    pub(crate) const HANDLE_AWAITED: Flag = Flag(1 << 4);
+    /// The stage (future or output) is in use: the borrow flag of `raw::StageGuard`, kept
+    /// here rather than in a `RefCell` word of its own.
+    pub(crate) const STAGE_BUSY: Flag = Flag(1 << 5);
+    /// The loop's own task around `run_until_complete`'s future, not a user's task.
+    pub(crate) const IS_MAIN: Flag = Flag(1 << 6);
+}
+
+/// Where [`State`] sits in the [`Flags`] word.
+const STATE_SHIFT: u32 = 8;
+
+/// A task's [`State`] and [`Flag`]s, packed in one 16-bit word.
+///
+/// The word sits in `WakeSide`, where it fills what would be padding and so keeps the
+/// header at 64 bytes; a spawn costs mostly the memory it touches. Only the loop's thread
+/// reads or writes it, so a read-modify-write needs no atomic instruction: it is an atomic
+/// only so that `WakeSide` stays `Sync`, and `Relaxed` loads and stores are plain moves.
+pub(crate) struct Flags(AtomicU16);
+
+impl Flags {
+    fn new(is_main: bool) -> Flags {
+        let main = if is_main { Flag::IS_MAIN.0 } else { 0 };
+        Flags(AtomicU16::new(
+            main | ((State::Pending as u16) << STATE_SHIFT),
+        ))
+    }
+
+    fn bits(&self) -> u16 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Whether `flag` is set.
+    pub(crate) fn get(&self, flag: Flag) -> bool {
+        self.bits() & flag.0 != 0
+    }
+
+    /// Sets or clears `flag`.
+    pub(crate) fn set(&self, flag: Flag, on: bool) {
+        self.replace(flag, on);
+    }
+
+    /// Sets or clears `flag`, returning whether it was set before.
+    pub(crate) fn replace(&self, flag: Flag, on: bool) -> bool {
+        let bits = self.bits();
+        let new = if on { bits | flag.0 } else { bits & !flag.0 };
+        self.0.store(new, Ordering::Relaxed);
+        bits & flag.0 != 0
+    }
+
+    fn state(&self) -> State {
+        State::ALL[usize::from(self.bits() >> STATE_SHIFT) & 3]
+    }
+
+    fn set_state(&self, state: State) {
+        let flags = self.bits() & ((1 << STATE_SHIFT) - 1);
+        self.0
+            .store(flags | ((state as u16) << STATE_SHIFT), Ordering::Relaxed);
+    }
+}
+
 /// What to do when a task finishes, in the order it was asked for.
 enum DoneAction {
     /// A done callback: scheduled with `call_soon` (asyncio's order).
@@ -47,7 +135,7 @@ enum DoneAction {
 /// The first field of every task allocation (`#[repr(C)]` there), so a pointer to the
 /// allocation is a pointer to its header.
 ///
-/// Small on purpose (80 bytes on 64-bit targets): a program may park a million tasks, and what a spawn
+/// Small on purpose (64 bytes on 64-bit targets): a program may park a million tasks, and what a spawn
 /// costs is mostly the memory it touches. What few tasks use (a given name, done
 /// callbacks) lives in [`Extras`], allocated on first use; fields that every access takes
 /// out and puts back are `Cell`s, not `RefCell`s, which saves their borrow flags.
@@ -72,30 +160,17 @@ pub(crate) struct WakeSide {
     /// A remote wake of this task sits in the injection queue: more remote wakes before the
     /// loop drains it push nothing.
     pub(crate) queued: AtomicBool,
+    /// Loop-thread only, despite where it sits: see [`Flags`].
+    pub(crate) flags: Flags,
 }
 
 /// The loop-thread part of a task.
 pub(crate) struct Local {
-    state: Cell<State>,
-    pub(crate) cancel_requested: Cell<bool>,
-    /// The step is in the ready queue: waking again adds nothing.
-    pub(crate) scheduled: Cell<bool>,
-    /// A panic was handed to someone (awaited or `result()`), so nobody needs telling.
-    pub(crate) retrieved: Cell<bool>,
-    /// A [`Task`](crate::Task) handle exists: a panic may still be retrieved through it.
-    pub(crate) handle_alive: Cell<bool>,
-    /// The [`Task`](crate::Task) handle (there is one at most) was polled: dropping it
-    /// before the task ends means its awaiter gave up, which cancels the task. Kept here
-    /// rather than in the handle so the handle is one pointer.
-    pub(crate) handle_awaited: Cell<bool>,
-    /// The stage (future or output) is in use: the borrow flag of `raw::StageGuard`, kept
-    /// in this spare byte rather than in a `RefCell` word of its own.
-    pub(crate) stage_busy: Cell<bool>,
-    pub(crate) is_main: bool,
     /// `N` of the default name `Task-N`; the string is made only when asked for.
     number: u64,
-    /// Who awaits the task through its [`Task`](crate::Task) handle.
-    awaiter: Cell<Option<Waker>>,
+    /// Who awaits the task through its [`Task`](crate::Task) handle, when that is a task;
+    /// any other awaiter is `Extras::foreign_awaiter`.
+    awaiter: Cell<Option<OwnWaker>>,
     /// The task this one's current step is suspended on, for asyncio's cancel propagation.
     pub(crate) waiting_on: Cell<Option<TaskRef>>,
     extras: Cell<Option<Box<Extras>>>,
@@ -110,6 +185,8 @@ struct Extras {
     /// How many done actions were registered before the awaiter (woken in that place),
     /// once there is an awaiter.
     awaiter_at: Option<usize>,
+    /// The awaiter when its waker is not a task's (a `block_on`, another executor).
+    foreign_awaiter: Option<Waker>,
 }
 
 impl Header {
@@ -136,19 +213,12 @@ impl Header {
                 shared: Arc::clone(&event_loop.shared),
                 wakers: AtomicU32::new(1),
                 queued: AtomicBool::new(false),
+                flags: Flags::new(is_main),
             },
             // The `TaskRc` being made.
             refs: Cell::new(1),
             slot: Cell::new(u32::MAX),
             local: ManuallyDrop::new(Local {
-                state: Cell::new(State::Pending),
-                cancel_requested: Cell::new(false),
-                scheduled: Cell::new(false),
-                retrieved: Cell::new(false),
-                handle_alive: Cell::new(false),
-                handle_awaited: Cell::new(false),
-                stage_busy: Cell::new(false),
-                is_main,
                 number,
                 awaiter: Cell::new(None),
                 waiting_on: Cell::new(None),
@@ -188,20 +258,25 @@ impl Header {
         drop(old);
     }
 
+    /// The task's flags (loop thread only).
+    pub(crate) fn flags(&self) -> &Flags {
+        &self.wake.flags
+    }
+
     pub(crate) fn state(&self) -> State {
-        self.local.state.get()
+        self.flags().state()
     }
 
     pub(crate) fn set_state(&self, state: State) {
-        self.local.state.set(state);
+        self.flags().set_state(state);
     }
 
     pub(crate) fn done(&self) -> bool {
-        self.local.state.get() != State::Pending
+        self.state() != State::Pending
     }
 
     pub(crate) fn unretrieved_panic(&self) -> bool {
-        self.state() == State::Panicked && !self.local.retrieved.get()
+        self.state() == State::Panicked && !self.flags().get(Flag::RETRIEVED)
     }
 
     /// Takes the done actions; the loop runs them in order when the task finishes.
@@ -238,21 +313,52 @@ impl Header {
     /// Records `waker` as the one to wake when the task ends (the [`Task`](crate::Task)
     /// handle's awaiter), keeping its place among the done actions.
     pub(crate) fn register_awaiter(&self, waker: &Waker) {
-        let local = &self.local;
-        let awaiter = match local.awaiter.take() {
-            Some(current) if current.will_wake(waker) => current,
-            Some(_) => waker.clone(),
-            None => {
-                let extras = local.extras.take();
-                if let Some(mut extras) = extras {
-                    let before = extras.done_actions.len();
-                    extras.awaiter_at.get_or_insert(before);
-                    local.extras.set(Some(extras));
+        match self.local.awaiter.take() {
+            Some(current) if current.will_wake(waker) => self.local.awaiter.set(Some(current)),
+            Some(_) => self.set_awaiter(waker.clone()),
+            None => match self.take_foreign_awaiter() {
+                Some(current) if current.will_wake(waker) => self.set_awaiter(current),
+                Some(_) => self.set_awaiter(waker.clone()),
+                None => {
+                    let extras = self.local.extras.take();
+                    if let Some(mut extras) = extras {
+                        let before = extras.done_actions.len();
+                        extras.awaiter_at.get_or_insert(before);
+                        self.local.extras.set(Some(extras));
+                    }
+                    self.set_awaiter(waker.clone());
                 }
-                waker.clone()
-            }
-        };
-        local.awaiter.set(Some(awaiter));
+            },
+        }
+    }
+
+    /// Stores the awaiter (there is none): in the header if it is a task's waker.
+    fn set_awaiter(&self, waker: Waker) {
+        match OwnWaker::new(waker) {
+            Ok(own) => self.local.awaiter.set(Some(own)),
+            Err(foreign) => self.with_extras(|extras| {
+                // A replaced awaiter's place is kept; a first one goes after the actions
+                // registered so far.
+                let before = extras.done_actions.len();
+                extras.awaiter_at.get_or_insert(before);
+                extras.foreign_awaiter = Some(foreign);
+            }),
+        }
+    }
+
+    /// Takes the awaiter's waker, if there is one.
+    fn take_awaiter(&self) -> Option<Waker> {
+        match self.local.awaiter.take() {
+            Some(own) => Some(own.into_waker()),
+            None => self.take_foreign_awaiter(),
+        }
+    }
+
+    fn take_foreign_awaiter(&self) -> Option<Waker> {
+        let mut extras = self.local.extras.take()?;
+        let foreign = extras.foreign_awaiter.take();
+        self.local.extras.set(Some(extras));
+        foreign
     }
 
     pub(crate) fn repr(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -278,8 +384,7 @@ impl DoneActions {
     pub(crate) fn run(self, task: &TaskRef, event_loop: Option<&Rc<LoopInner>>) {
         let header = task.task.header();
         let wake_awaiter = || {
-            let awaiter = header.local.awaiter.take();
-            if let Some(waker) = awaiter {
+            if let Some(waker) = header.take_awaiter() {
                 waker.wake();
             }
         };

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::InvalidStateError;
-use crate::header::{Header, State};
+use crate::header::{Flag, Header, State};
 use crate::raw::TaskRc;
 
 /// How a task failed: cancelled, or its future panicked.
@@ -41,9 +41,10 @@ impl std::error::Error for TaskError {}
 /// A panic caught in a task: its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Panic {
-    /// Shared, not owned: a panic is cloned into reports, and a thin-enough `TaskError`
-    /// keeps every task's allocation small.
-    message: Arc<str>,
+    /// Shared, not owned: a panic is cloned into reports. An `Arc<String>` rather than an
+    /// `Arc<str>` so that it is one word: `TaskError` is then one word too, and a small
+    /// task's stage no bigger than its future (a panic pays the extra indirection).
+    message: Arc<String>,
 }
 
 impl Panic {
@@ -56,7 +57,7 @@ impl Panic {
             "Box<dyn Any>"
         };
         Panic {
-            message: Arc::from(message),
+            message: Arc::new(message.to_owned()),
         }
     }
 
@@ -82,7 +83,7 @@ fn request_cancel(task: &TaskRc) -> bool {
     if header.done() {
         return false;
     }
-    header.local.cancel_requested.set(true);
+    header.flags().set(Flag::CANCEL_REQUESTED, true);
     let waiting_on = header.local.waiting_on.take();
     if let Some(inner) = waiting_on
         && inner.cancel()
@@ -124,7 +125,7 @@ impl<T> Task<T> {
     ///
     /// The task's future outputs `T`.
     pub(crate) unsafe fn from_raw(task: TaskRc) -> Task<T> {
-        task.header().local.handle_alive.set(true);
+        task.header().flags().set(Flag::HANDLE_ALIVE, true);
         Task {
             task,
             output: PhantomData,
@@ -200,7 +201,7 @@ impl<T> std::future::Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.header().local.handle_awaited.set(true);
+        self.header().flags().set(Flag::HANDLE_AWAITED, true);
         let polled = self.poll_output(cx);
         if polled.is_pending() {
             crate::current::note_waiting_on(Task::as_ref(&self));
@@ -212,8 +213,8 @@ impl<T> std::future::Future for Task<T> {
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         let header = self.task.header();
-        header.local.handle_alive.set(false);
-        if header.local.handle_awaited.get() && !header.done() {
+        header.flags().set(Flag::HANDLE_ALIVE, false);
+        if header.flags().get(Flag::HANDLE_AWAITED) && !header.done() {
             request_cancel(&self.task);
         } else if header.unretrieved_panic() {
             report_unretrieved(&self.as_ref());
@@ -231,7 +232,7 @@ impl<T> fmt::Debug for Task<T> {
 /// default one, if the loop is gone).
 pub(crate) fn report_unretrieved(task: &TaskRef) {
     let header = task.task.header();
-    header.local.retrieved.set(true);
+    header.flags().set(Flag::RETRIEVED, true);
     let context = crate::ExceptionContext::new(
         "Task exception was never retrieved".to_owned(),
         Some(task.clone()),

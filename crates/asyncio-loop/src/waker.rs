@@ -41,6 +41,50 @@ pub(crate) fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
     }
 }
 
+/// One of our wakers in one word: the task pointer, the vtable being implied. It owns the
+/// waker unit of the [`Waker`] it was made from, and gives it back with
+/// [`into_waker`](OwnWaker::into_waker) or releases it when dropped.
+///
+/// A task keeps its awaiter's waker in one of these (a foreign waker goes to its extras):
+/// the awaiter is nearly always another task, and the word saved is what takes a small
+/// task's allocation down a malloc size class.
+pub(crate) struct OwnWaker(NonNull<Header>);
+
+impl OwnWaker {
+    /// `waker` in one word if it is one of ours; any other waker is handed back.
+    pub(crate) fn new(waker: Waker) -> Result<OwnWaker, Waker> {
+        match task_of(&waker) {
+            Some(ptr) => {
+                // Its unit moves into the `OwnWaker`.
+                std::mem::forget(waker);
+                Ok(OwnWaker(ptr))
+            }
+            None => Err(waker),
+        }
+    }
+
+    /// The `Waker` again, with the unit.
+    pub(crate) fn into_waker(self) -> Waker {
+        let ptr = ManuallyDrop::new(self).0;
+        // SAFETY: the unit this owned keeps the task alive, and moves to the returned
+        // waker (out of the `ManuallyDrop` that `borrowed` wraps it in), which releases it
+        // when dropped.
+        ManuallyDrop::into_inner(unsafe { borrowed(ptr) })
+    }
+
+    /// Whether `waker` wakes the same task.
+    pub(crate) fn will_wake(&self, waker: &Waker) -> bool {
+        task_of(waker) == Some(self.0)
+    }
+}
+
+impl Drop for OwnWaker {
+    fn drop(&mut self) {
+        // SAFETY: this owns one unit and is never used again.
+        unsafe { release_waker_unit(self.0) };
+    }
+}
+
 fn header_ptr(data: *const ()) -> NonNull<Header> {
     // SAFETY: every `RawWaker` with this vtable is made by `borrowed` from a `NonNull`.
     unsafe { NonNull::new_unchecked(data.cast_mut().cast()) }

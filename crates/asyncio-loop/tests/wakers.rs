@@ -4,10 +4,11 @@
 //! late wakes do nothing, and that the done actions keep asyncio's order.
 
 use std::cell::RefCell;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Barrier, Mutex, mpsc};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread::ThreadId;
 
 use asyncio_loop::{EventLoop, RunError, create_task};
@@ -188,9 +189,44 @@ fn wakers_cloned_woken_and_dropped_on_many_threads_leave_the_task_sound() {
     event_loop.close().unwrap();
 }
 
+/// Polls its future with a waker that is not a task's and passes wakes on to the task's
+/// own, as combinators like `FuturesUnordered` do.
+struct Foreign<F>(Pin<Box<F>>);
+
+struct Forward(Mutex<Waker>);
+
+impl Wake for Forward {
+    fn wake(self: Arc<Self>) {
+        self.0.lock().unwrap().wake_by_ref();
+    }
+}
+
+impl<F: Future> Future for Foreign<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let waker = Waker::from(Arc::new(Forward(Mutex::new(cx.waker().clone()))));
+        self.0.as_mut().poll(&mut Context::from_waker(&waker))
+    }
+}
+
+/// Awaits `future` with the task's own waker, or through [`Foreign`].
+async fn awaited<F: Future>(future: F, foreign: bool) -> F::Output {
+    if foreign {
+        Foreign(Box::pin(future)).await
+    } else {
+        future.await
+    }
+}
+
 /// Runs a task `t` that yields twice, with done callbacks added before (`early`) and after
 /// (`late`) another task starts awaiting it; returns the order things ran once `t` ended.
 fn done_order(early: bool, late: bool) -> Vec<&'static str> {
+    done_order_with(early, late, false)
+}
+
+/// [`done_order`], with `t` awaited through a waker that is not a task's if `foreign`.
+fn done_order_with(early: bool, late: bool, foreign: bool) -> Vec<&'static str> {
     let event_loop = EventLoop::new();
     let log: Rc<RefCell<Vec<&'static str>>> = Rc::default();
     let push = |line: &'static str| {
@@ -210,7 +246,7 @@ fn done_order(early: bool, late: bool) -> Vec<&'static str> {
             let awaiter = create_task({
                 let log = Rc::clone(&log);
                 async move {
-                    t.await.unwrap();
+                    awaited(t, foreign).await.unwrap();
                     log.borrow_mut().push("awaiter resumed");
                 }
             });
@@ -244,4 +280,19 @@ fn the_awaiter_is_woken_in_its_place_among_the_done_callbacks() {
         ["early callback", "awaiter resumed"]
     );
     assert_eq!(done_order(false, false), ["awaiter resumed"]);
+}
+
+#[test]
+fn an_awaiter_with_a_foreign_waker_keeps_the_same_place() {
+    // The header keeps a task's waker in one word and any other in its extras; where the
+    // awaiter is woken must not depend on which.
+    for early in [false, true] {
+        for late in [false, true] {
+            assert_eq!(
+                done_order_with(early, late, true),
+                done_order(early, late),
+                "early {early}, late {late}"
+            );
+        }
+    }
 }
