@@ -27,7 +27,7 @@ use crate::io::Io;
 use crate::raw::TaskRc;
 use crate::registry::Registry;
 use crate::remote::LoopHandle;
-use crate::shared::{Injected, Shared, WakeHook};
+use crate::shared::{Injected, Shared, Sleep, WakeHook};
 use crate::task::{Panic, Task, TaskRef};
 use crate::timers::{TimerEntry, TimerId, Timers};
 
@@ -309,32 +309,50 @@ impl LoopInner {
         }
     }
 
-    /// Blocks in the poller for at most `timeout`, then queues ready descriptors and
-    /// injected work.
+    /// Announces a sleep in `sleep`; the timeout to sleep for: zero if work was injected
+    /// meanwhile.
+    fn sleep_timeout(&self, sleep: Sleep, timeout: Option<Duration>) -> Option<Duration> {
+        if self.shared.prepare_sleep(sleep) {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        }
+    }
+
+    /// Waits in the poller for at most `timeout` and queues the ready descriptors.
+    fn wait_in_poller(&self, timeout: Option<Duration>) {
+        let mut io = self.io.borrow_mut();
+        let waited = io.wait(&self.shared.poller, timeout);
+        self.shared.awake();
+        if let Err(error) = waited {
+            drop(io);
+            let context =
+                ExceptionContext::new(format!("poll: waiting for I/O failed: {error}"), None, None);
+            self.call_exception_handler(&context);
+        } else {
+            let mut ready = self.ready.borrow_mut();
+            io.dispatch(|fd, writable| ready.push_back(Ready::Io(IoReady { fd, writable })));
+        }
+    }
+
+    /// Blocks for at most `timeout` (in the poller if descriptors are registered, else
+    /// parked: see `shared.rs`), then queues ready descriptors and injected work.
     fn poll(&self, timeout: Option<Duration>) {
         let has_io = !self.io.borrow().is_empty();
         let zero = timeout == Some(Duration::ZERO);
-        if has_io || !zero {
-            let timeout = if !zero && self.shared.prepare_sleep() {
-                Some(Duration::ZERO)
-            } else {
+        if has_io {
+            let timeout = if zero {
                 timeout
-            };
-            let mut io = self.io.borrow_mut();
-            let waited = io.wait(&self.shared.poller, timeout);
-            self.shared.awake();
-            if let Err(error) = waited {
-                drop(io);
-                let context = ExceptionContext::new(
-                    format!("poll: waiting for I/O failed: {error}"),
-                    None,
-                    None,
-                );
-                self.call_exception_handler(&context);
             } else {
-                let mut ready = self.ready.borrow_mut();
-                io.dispatch(|fd, writable| ready.push_back(Ready::Io(IoReady { fd, writable })));
+                self.sleep_timeout(Sleep::Poller, timeout)
+            };
+            self.wait_in_poller(timeout);
+        } else if !zero {
+            let timeout = self.sleep_timeout(Sleep::Park, timeout);
+            if timeout != Some(Duration::ZERO) {
+                self.shared.park(timeout);
             }
+            self.shared.awake();
         }
         let mut injected = self.injected.take();
         self.shared.drain(&mut injected);

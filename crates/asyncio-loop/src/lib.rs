@@ -10,7 +10,8 @@
 //! - [`Task`]: a future wrapped by [`create_task`]; each step is a ready-queue item. Its
 //!   waker is `Send + Sync`: on the loop's thread a wake pushes the step onto the ready
 //!   queue directly, from another thread it goes through an injection queue and one
-//!   poller notify.
+//!   wake of the sleeping loop (an unpark of its thread, or a poller notify when it
+//!   watches descriptors).
 //! - [`sleep`], [`timeout`]: one timer entry each, whose firing wakes the task.
 //! - [`Future`]: asyncio's settable future; [`shield`]; [`LoopHandle`] for other threads.
 //!

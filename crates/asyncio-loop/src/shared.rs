@@ -1,14 +1,23 @@
 //! The part of a loop that other threads may touch: the injection queue, the poller the
 //! loop sleeps in, and the wake hook for host loops.
 //!
-//! A remote wake pushes onto the injection queue under a mutex and then notifies the poller
-//! only if the loop may be sleeping in it (the `SLEEPING` state); wakes that arrive while the
+//! A remote wake pushes onto the injection queue under a mutex and then wakes the loop only
+//! if it may be sleeping (the `SLEEPING` and `PARKED` states); wakes that arrive while the
 //! loop is busy cost the push alone. The loop drains the queue at the start of every
 //! iteration, beside I/O readiness.
+//!
+//! A loop with descriptors registered sleeps in the poller, and a wake notifies it. A loop
+//! with none has nothing for the poller to report but the notify itself, so it parks on a
+//! condition variable instead (a futex on Linux) and a wake unparks it: one system call on
+//! each side
+//! where the poller's wait and notify take six (`epoll_pwait`, `timerfd_settime`, two
+//! `epoll_ctl`, and the eventfd's write and read). tokio's current-thread runtime without
+//! its I/O driver and async-io's `block_on` sleep the same way.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::Waker;
+use std::time::Duration;
 
 /// The loop is running callbacks: no notify needed, it will drain the queue next iteration.
 const AWAKE: u8 = 0;
@@ -16,6 +25,17 @@ const AWAKE: u8 = 0;
 const SLEEPING: u8 = 1;
 /// Someone already notified since the loop last looked: further wakes only push.
 const NOTIFIED: u8 = 2;
+/// The loop's thread is (about to be) parked: a wake must unpark it.
+const PARKED: u8 = 3;
+
+/// Where an idle loop waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sleep {
+    /// In `Poller::wait`: descriptors are registered.
+    Poller,
+    /// Its thread parked: nothing is registered, so only a wake or a timer can end the wait.
+    Park,
+}
 
 /// Work handed to the loop from any thread.
 pub(crate) enum Injected {
@@ -37,6 +57,7 @@ pub(crate) struct Shared {
     has_injected: AtomicBool,
     state: AtomicU8,
     pub(crate) poller: polling::Poller,
+    parker: Parker,
     closed: AtomicBool,
     hook: Mutex<Option<WakeHook>>,
     has_hook: AtomicBool,
@@ -49,6 +70,7 @@ impl Shared {
             has_injected: AtomicBool::new(false),
             state: AtomicU8::new(AWAKE),
             poller: polling::Poller::new()?,
+            parker: Parker::default(),
             closed: AtomicBool::new(false),
             hook: Mutex::new(None),
             has_hook: AtomicBool::new(false),
@@ -71,17 +93,18 @@ impl Shared {
         Ok(())
     }
 
-    /// Makes a sleeping loop return from `Poller::wait`, and tells a host loop through the
-    /// wake hook; coalesced until the loop next looks at the queue.
+    /// Makes a sleeping loop return from its wait, and tells a host loop through the wake
+    /// hook; coalesced until the loop next looks at the queue.
     pub(crate) fn notify(&self) {
         let previous = self.state.swap(NOTIFIED, Ordering::SeqCst);
-        if previous == NOTIFIED {
-            return;
-        }
-        if previous == SLEEPING {
+        match previous {
+            NOTIFIED => return,
             // A failed notify leaves the loop waiting until its timeout; there is no better
             // recovery on a remote thread than to carry on.
-            let _ = self.poller.notify();
+            SLEEPING => drop(self.poller.notify()),
+            // Unparking before the loop parks is fine: the token makes that park return.
+            PARKED => self.parker.unpark(),
+            _ => {}
         }
         if self.has_hook.load(Ordering::Acquire) {
             let hook = lock(&self.hook).clone();
@@ -91,14 +114,26 @@ impl Shared {
         }
     }
 
-    /// The loop is about to block in the poller; returns whether work was injected
-    /// meanwhile (then it must not block).
-    pub(crate) fn prepare_sleep(&self) -> bool {
-        self.state.store(SLEEPING, Ordering::SeqCst);
+    /// The loop is about to block, in `sleep`; returns whether work was injected meanwhile
+    /// (then it must not block).
+    pub(crate) fn prepare_sleep(&self, sleep: Sleep) -> bool {
+        let state = match sleep {
+            Sleep::Poller => SLEEPING,
+            Sleep::Park => PARKED,
+        };
+        self.state.store(state, Ordering::SeqCst);
         self.has_injected.load(Ordering::SeqCst)
     }
 
-    /// The loop is back from the poller (or never went).
+    /// Parks the loop's thread (the caller) for at most `timeout`, after
+    /// [`prepare_sleep`](Shared::prepare_sleep)`(Sleep::Park)`. It may return early: an
+    /// unpark meant for an earlier wait, or a spurious wake-up, which the loop's next
+    /// iteration treats like any other (it looks for work and sleeps again).
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
+        self.parker.park(timeout);
+    }
+
+    /// The loop is back from its wait (or never went).
     pub(crate) fn awake(&self) {
         self.state.store(AWAKE, Ordering::SeqCst);
     }
@@ -129,6 +164,41 @@ impl Shared {
         let mut slot = lock(&self.hook);
         self.has_hook.store(hook.is_some(), Ordering::Release);
         *slot = hook;
+    }
+}
+
+/// Where an idle loop without descriptors sleeps. Its own, rather than the thread's
+/// `std::thread::park` token, so that the loop's wakes and a user's own parking on the
+/// same thread never end each other's waits.
+#[derive(Default)]
+struct Parker {
+    unparked: Mutex<bool>,
+    condvar: Condvar,
+}
+
+impl Parker {
+    /// Waits until unparked or `timeout` passes, and consumes the unpark.
+    fn park(&self, timeout: Option<Duration>) {
+        let mut unparked = lock(&self.unparked);
+        if !*unparked {
+            unparked = match timeout {
+                Some(timeout) => {
+                    let waited = self.condvar.wait_timeout(unparked, timeout);
+                    waited.unwrap_or_else(|e| e.into_inner()).0
+                }
+                None => self
+                    .condvar
+                    .wait(unparked)
+                    .unwrap_or_else(|e| e.into_inner()),
+            };
+        }
+        *unparked = false;
+    }
+
+    /// Ends the current or the next `park`.
+    fn unpark(&self) {
+        *lock(&self.unparked) = true;
+        self.condvar.notify_one();
     }
 }
 

@@ -56,17 +56,27 @@ impl std::future::Future for Signal {
     }
 }
 
-#[test]
-fn a_task_woken_from_another_thread_while_the_loop_sleeps_resumes() {
-    within_bound(|| {
+/// A task awaits a signal fired from another thread once the loop is asleep: with no
+/// descriptor registered the loop parks its thread, with one it sleeps in the poller, and
+/// either way the remote wake must end the sleep (there are no timers to end it).
+fn remote_wake_of_a_sleeping_loop(with_descriptor: bool) {
+    within_bound(move || {
         let signal = Signal::default();
         let remote = signal.clone();
         let event_loop = EventLoop::new();
+        #[cfg(unix)]
+        let _watched = with_descriptor.then(|| {
+            // Never written to: it keeps the loop in the poller without ever waking it.
+            let (quiet, other_end) = std::os::unix::net::UnixStream::pair().unwrap();
+            event_loop
+                .add_reader(&quiet, || panic!("nothing is ever written"))
+                .unwrap();
+            (quiet, other_end)
+        });
         let (ready_tx, ready_rx) = mpsc::channel::<()>();
         let firer = std::thread::spawn(move || {
             ready_rx.recv().unwrap();
-            // Give the loop time to block in the poller (no timers: it waits forever
-            // unless the remote wake notifies it).
+            // Give the loop time to go to sleep: the wake must then end that sleep.
             std::thread::sleep(Duration::from_millis(50));
             remote.fire();
         });
@@ -78,6 +88,17 @@ fn a_task_woken_from_another_thread_while_the_loop_sleeps_resumes() {
             .unwrap();
         firer.join().unwrap();
     });
+}
+
+#[test]
+fn a_task_woken_from_another_thread_while_the_loop_sleeps_resumes() {
+    remote_wake_of_a_sleeping_loop(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_remote_wake_also_ends_a_sleep_in_the_poller() {
+    remote_wake_of_a_sleeping_loop(true);
 }
 
 #[test]
