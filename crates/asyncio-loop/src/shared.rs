@@ -87,7 +87,11 @@ impl Shared {
                 return Err(item);
             }
             queue.push(item);
-            self.has_injected.store(true, Ordering::Release);
+            // SeqCst, like `notify`'s swap and `prepare_sleep`'s store and load: either the
+            // loop's check after announcing its sleep sees this push, or `notify` sees the
+            // announcement and wakes it. With a `Release` store here, the model would let
+            // both miss (Dekker's pattern needs every one of the four accesses SeqCst).
+            self.has_injected.store(true, Ordering::SeqCst);
         }
         self.notify();
         Ok(())
