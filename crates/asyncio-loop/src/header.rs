@@ -135,10 +135,11 @@ enum DoneAction {
 /// The first field of every task allocation (`#[repr(C)]` there), so a pointer to the
 /// allocation is a pointer to its header.
 ///
-/// Small on purpose (64 bytes on 64-bit targets): a program may park a million tasks, and what a spawn
-/// costs is mostly the memory it touches. What few tasks use (a given name, done
-/// callbacks) lives in [`Extras`], allocated on first use; fields that every access takes
-/// out and puts back are `Cell`s, not `RefCell`s, which saves their borrow flags.
+/// Small on purpose (64 bytes on 64-bit targets): a program may park a million tasks, and
+/// what a spawn costs is mostly the memory it touches. What few tasks use (a given name,
+/// done callbacks, a foreign awaiter) lives in [`Extras`], allocated on first use; fields
+/// that every access takes out and puts back are `Cell`s, not `RefCell`s, which saves
+/// their borrow flags.
 pub(crate) struct Header {
     pub(crate) wake: WakeSide,
     /// Loop-side references (the registry's, handles', ready-queue items'). Together they
@@ -313,22 +314,18 @@ impl Header {
     /// Records `waker` as the one to wake when the task ends (the [`Task`](crate::Task)
     /// handle's awaiter), keeping its place among the done actions.
     pub(crate) fn register_awaiter(&self, waker: &Waker) {
-        match self.local.awaiter.take() {
-            Some(current) if current.will_wake(waker) => self.local.awaiter.set(Some(current)),
+        match self.take_awaiter() {
+            Some(current) if current.will_wake(waker) => self.set_awaiter(current),
             Some(_) => self.set_awaiter(waker.clone()),
-            None => match self.take_foreign_awaiter() {
-                Some(current) if current.will_wake(waker) => self.set_awaiter(current),
-                Some(_) => self.set_awaiter(waker.clone()),
-                None => {
-                    let extras = self.local.extras.take();
-                    if let Some(mut extras) = extras {
-                        let before = extras.done_actions.len();
-                        extras.awaiter_at.get_or_insert(before);
-                        self.local.extras.set(Some(extras));
-                    }
-                    self.set_awaiter(waker.clone());
+            None => {
+                let extras = self.local.extras.take();
+                if let Some(mut extras) = extras {
+                    let before = extras.done_actions.len();
+                    extras.awaiter_at.get_or_insert(before);
+                    self.local.extras.set(Some(extras));
                 }
-            },
+                self.set_awaiter(waker.clone());
+            }
         }
     }
 

@@ -9,10 +9,10 @@
 //! A loop with descriptors registered sleeps in the poller, and a wake notifies it. A loop
 //! with none has nothing for the poller to report but the notify itself, so it parks on a
 //! condition variable instead (a futex on Linux) and a wake unparks it: one system call on
-//! each side
-//! where the poller's wait and notify take six (`epoll_pwait`, `timerfd_settime`, two
-//! `epoll_ctl`, and the eventfd's write and read). tokio's current-thread runtime without
-//! its I/O driver and async-io's `block_on` sleep the same way.
+//! each side where the poller's wait and notify take six (`epoll_pwait`,
+//! `timerfd_settime`, two `epoll_ctl`, and the eventfd's write and read). tokio's
+//! current-thread runtime without its I/O driver and async-io's `block_on` sleep the same
+//! way.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex};

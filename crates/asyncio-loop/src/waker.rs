@@ -71,11 +71,6 @@ impl OwnWaker {
         // when dropped.
         ManuallyDrop::into_inner(unsafe { borrowed(ptr) })
     }
-
-    /// Whether `waker` wakes the same task.
-    pub(crate) fn will_wake(&self, waker: &Waker) -> bool {
-        task_of(waker) == Some(self.0)
-    }
 }
 
 impl Drop for OwnWaker {
