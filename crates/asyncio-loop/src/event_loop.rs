@@ -309,16 +309,6 @@ impl LoopInner {
         }
     }
 
-    /// Announces a sleep in `sleep`; the timeout to sleep for: zero if work was injected
-    /// meanwhile.
-    fn sleep_timeout(&self, sleep: Sleep, timeout: Option<Duration>) -> Option<Duration> {
-        if self.shared.prepare_sleep(sleep) {
-            Some(Duration::ZERO)
-        } else {
-            timeout
-        }
-    }
-
     /// Waits in the poller for at most `timeout` and queues the ready descriptors.
     fn wait_in_poller(&self, timeout: Option<Duration>) {
         let mut io = self.io.borrow_mut();
@@ -341,15 +331,15 @@ impl LoopInner {
         let has_io = !self.io.borrow().is_empty();
         let zero = timeout == Some(Duration::ZERO);
         if has_io {
-            let timeout = if zero {
-                timeout
+            // Work injected since the loop last looked: look for descriptors, don't block.
+            let timeout = if !zero && self.shared.prepare_sleep(Sleep::Poller) {
+                Some(Duration::ZERO)
             } else {
-                self.sleep_timeout(Sleep::Poller, timeout)
+                timeout
             };
             self.wait_in_poller(timeout);
         } else if !zero {
-            let timeout = self.sleep_timeout(Sleep::Park, timeout);
-            if timeout != Some(Duration::ZERO) {
+            if !self.shared.prepare_sleep(Sleep::Park) {
                 self.shared.park(timeout);
             }
             self.shared.awake();
