@@ -25,6 +25,10 @@ const STEPS: &[Step] = &[
         run: clippy,
     },
     Step {
+        name: "layers",
+        run: crate::layers::run,
+    },
+    Step {
         name: "test",
         run: test,
     },

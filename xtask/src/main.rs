@@ -2,12 +2,14 @@
 //!
 //! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
 //! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython.
+//! - `cargo xtask layers`: the loop crate's files import only from layers below their own.
 //!
 //! Only `std` is used, so the tasks build in a second on a fresh machine.
 
 mod bench;
 mod ci;
 mod cmd;
+mod layers;
 
 use std::process::ExitCode;
 
@@ -17,6 +19,7 @@ usage: cargo xtask <task>
 tasks:
   ci                       fmt, clippy, tests (with doc tests), docs, examples, bench smoke run
   bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
+  layers                   check that asyncio-loop's files import only from layers below
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
         Some("bench") => bench::run(&args[1..]),
+        Some("layers") => layers::run(),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -1,7 +1,9 @@
 //! The crate's error types. Each `Display` names the operation that failed, and where
 //! asyncio has a message for the same mistake, the message is asyncio's.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a run of the loop (`run_until_complete`, `run_forever`, `run_once`) or another
 /// loop-level operation could not happen, or did not finish.
@@ -139,3 +141,60 @@ impl std::error::Error for IoError {
         }
     }
 }
+
+/// How a task failed: cancelled, or its future panicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task was cancelled (its future was dropped at a suspension point).
+    Cancelled,
+    /// The task's future panicked.
+    Panicked(Panic),
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Cancelled => f.write_str("task: cancelled"),
+            TaskError::Panicked(panic) => write!(f, "task: {panic}"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// A panic caught in a task: its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panic {
+    /// Shared, not owned: a panic is cloned into reports. An `Arc<String>` rather than an
+    /// `Arc<str>` so that it is one word: `TaskError` is then one word too, and a small
+    /// task's stage no bigger than its future (a panic pays the extra indirection).
+    message: Arc<String>,
+}
+
+impl Panic {
+    pub(crate) fn from_payload(payload: &(dyn Any + Send)) -> Panic {
+        let message: &str = if let Some(s) = payload.downcast_ref::<&str>() {
+            s
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s
+        } else {
+            "Box<dyn Any>"
+        };
+        Panic {
+            message: Arc::new(message.to_owned()),
+        }
+    }
+
+    /// The panic's message (`"Box<dyn Any>"` when the payload was not a string).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "panicked: {}", self.message)
+    }
+}
+
+impl std::error::Error for Panic {}

@@ -1,9 +1,10 @@
-//! What the loop reports to its exception handler: a panic nobody retrieved, a panicking
+//! Layer 2 (the parts the loop drives): what the loop reports to its exception handler: a panic nobody retrieved, a panicking
 //! callback, a slow step in debug mode, tasks still pending at close.
 
 use std::fmt;
 
-use crate::task::{Panic, TaskRef};
+use crate::error::Panic;
+use crate::task_ref::TaskRef;
 
 /// One report to the loop's exception handler (asyncio's `context` dict).
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! [`Future`]: asyncio's settable future (`loop.create_future()`), shared by clones.
+//! Layer 4 (the public surface): [`Future`], asyncio's settable future (`loop.create_future()`), shared by clones.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -7,7 +7,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{CancelledError, InvalidStateError};
-use crate::event_loop::LoopInner;
+use crate::scheduler::LoopInner;
 
 enum FutureState<T> {
     Pending,

@@ -1,74 +1,16 @@
-//! Callbacks scheduled with `call_soon`, `call_later` and `call_at`, and their handles.
-//!
-//! A callback is one `Rc` allocation (its closure and its flags); the ready queue or the
-//! timer wheel holds one reference and the [`Handle`] / [`TimerHandle`] another, so
-//! cancelling drops the closure at once and the queue skips the empty shell.
+//! Layer 4 (the public surface): the handles to callbacks scheduled with `call_soon`,
+//! `call_later` and `call_at`. The callback itself (`callback.rs`) is one `Rc` allocation;
+//! the ready queue or the timer wheel holds one reference and the [`Handle`] /
+//! [`TimerHandle`] another, so cancelling drops the closure at once and the queue skips
+//! the empty shell.
 
-use std::cell::Cell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::Instant;
 
-use crate::event_loop::LoopInner;
+use crate::callback::Callback;
+use crate::scheduler::LoopInner;
 use crate::timers::TimerId;
-
-/// A scheduled callback of any closure type.
-pub(crate) trait Callback {
-    /// Runs the closure unless cancelled; at most once.
-    fn run(&self);
-    /// Drops the closure unrun; returns whether it was still pending.
-    fn cancel(&self) -> bool;
-    fn cancelled(&self) -> bool;
-    /// The timer popped it into the ready queue: cancelling no longer touches the wheel.
-    fn mark_fired(&self);
-    fn fired(&self) -> bool;
-}
-
-pub(crate) struct CallbackCell<F> {
-    f: Cell<Option<F>>,
-    cancelled: Cell<bool>,
-    fired: Cell<bool>,
-}
-
-impl<F: FnOnce() + 'static> CallbackCell<F> {
-    pub(crate) fn new_rc(f: F) -> Rc<dyn Callback> {
-        Rc::new(CallbackCell {
-            f: Cell::new(Some(f)),
-            cancelled: Cell::new(false),
-            fired: Cell::new(false),
-        })
-    }
-}
-
-impl<F: FnOnce()> Callback for CallbackCell<F> {
-    fn run(&self) {
-        if let Some(f) = self.f.take() {
-            f();
-        }
-    }
-
-    fn cancel(&self) -> bool {
-        if self.cancelled.replace(true) {
-            return false;
-        }
-        let pending = self.f.take();
-        let was_pending = pending.is_some();
-        drop(pending);
-        was_pending
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancelled.get()
-    }
-
-    fn mark_fired(&self) {
-        self.fired.set(true);
-    }
-
-    fn fired(&self) -> bool {
-        self.fired.get()
-    }
-}
 
 /// A callback scheduled with [`EventLoop::call_soon`](crate::EventLoop::call_soon).
 #[derive(Clone)]

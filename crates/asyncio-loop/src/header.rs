@@ -1,5 +1,8 @@
-//! The untyped part of a task: what the loop, the handles and the wakers know of any task,
-//! whatever its future and output.
+//! Layer 1 (the raw task): the untyped part of a task, what the loop, the handles and the
+//! wakers know of any task whatever its future and output, and [`TaskRc`], the loop-side
+//! reference to it. It names no loop: a task knows its loop only as the [`Shared`] part
+//! other threads may touch; everything a task asks of its loop goes through the
+//! `Schedule` trait of `context.rs`, one layer up.
 //!
 //! A [`Header`] has two parts, because a task's wakers may live on any thread while
 //! everything else about it belongs to its loop's thread:
@@ -11,124 +14,64 @@
 //! - [`Local`]: everything else (name, done callbacks, the awaiter...), only ever
 //!   read, written or dropped on the loop's thread. It sits in a `ManuallyDrop` because the
 //!   allocation may be freed on another thread, by the last waker; by then the loop's
-//!   thread has dropped it (see `raw.rs`).
+//!   thread has dropped it.
+//!
+//! A task is referred to from two kinds of places, with two counts:
+//!
+//! - On the loop's thread: the registry (while pending), [`Task`](crate::Task) and
+//!   [`TaskRef`](crate::TaskRef) handles, ready-queue items, timers. Each is a [`TaskRc`],
+//!   `!Send`, counted in the plain `Cell` `Header::refs`, as an `Rc` would count.
+//! - Anywhere: wakers (`waker.rs`), counted in the atomic `WakeSide::wakers`, as an `Arc`
+//!   would count. All `TaskRc`s together hold one unit of that count.
+//!
+//! When the last `TaskRc` goes (always on the loop's thread, since `TaskRc` is `!Send`),
+//! everything that is not `Send` is dropped there: the stage (future or output, see
+//! `raw.rs`) and the header's [`Local`] part. Then the loop side's unit of `wakers` is
+//! released. Whoever releases the last unit, a `TaskRc` or a waker on any thread, frees the
+//! memory; by then only `Send + Sync` data is left in it (the `WakeSide`). So a `!Send`
+//! future and output are never touched off their thread, and a waker can outlive its task
+//! (or its loop) and still be woken or dropped harmlessly.
 
 use std::cell::Cell;
 use std::fmt;
-use std::mem::ManuallyDrop;
+use std::marker::PhantomData;
+use std::mem::{ManuallyDrop, MaybeUninit};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
 use std::task::Waker;
 
-use crate::event_loop::LoopInner;
-use crate::raw::TaskVTable;
+use crate::error::{InvalidStateError, Panic, TaskError};
+use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
-use crate::task::TaskRef;
-use crate::waker::OwnWaker;
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// How a task ended, or that it has not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    Pending,
-    Finished,
-    Cancelled,
-    Panicked,
-}
-
-impl State {
-    const ALL: [State; 4] = [
-        State::Pending,
-        State::Finished,
-        State::Cancelled,
-        State::Panicked,
-    ];
-}
-
-/// One of a task's yes/no facts, a bit of its [`Flags`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Flag(u16);
-
-impl Flag {
-    /// `cancel()` was called: the next step throws the cancellation in.
-    pub(crate) const CANCEL_REQUESTED: Flag = Flag(1 << 0);
-    /// The step is in the ready queue: waking again adds nothing.
-    pub(crate) const SCHEDULED: Flag = Flag(1 << 1);
-    /// A panic was handed to someone (awaited or `result()`), so nobody needs telling.
-    pub(crate) const RETRIEVED: Flag = Flag(1 << 2);
-    /// A [`Task`](crate::Task) handle exists: a panic may still be retrieved through it.
-    pub(crate) const HANDLE_ALIVE: Flag = Flag(1 << 3);
-    /// The [`Task`](crate::Task) handle (there is one at most) was polled: dropping it
-    /// before the task ends means its awaiter gave up, which cancels the task. Kept here
-    /// rather than in the handle so the handle is one pointer.
-    pub(crate) const HANDLE_AWAITED: Flag = Flag(1 << 4);
-    /// The stage (future or output) is in use: the borrow flag of `raw::StageGuard`, kept
-    /// here rather than in a `RefCell` word of its own.
-    pub(crate) const STAGE_BUSY: Flag = Flag(1 << 5);
-    /// The loop's own task around `run_until_complete`'s future, not a user's task.
-    pub(crate) const IS_MAIN: Flag = Flag(1 << 6);
-}
-
-/// Where [`State`] sits in the [`Flags`] word.
-const STATE_SHIFT: u32 = 8;
-
-/// A task's [`State`] and [`Flag`]s, packed in one 16-bit word.
-///
-/// The word sits in `WakeSide`, where it fills what would be padding and so keeps the
-/// header at 64 bytes; a spawn costs mostly the memory it touches. Only the loop's thread
-/// reads or writes it, so a read-modify-write needs no atomic instruction: it is an atomic
-/// only so that `WakeSide` stays `Sync`, and `Relaxed` loads and stores are plain moves.
-pub(crate) struct Flags(AtomicU16);
-
-impl Flags {
-    fn new(is_main: bool) -> Flags {
-        let main = if is_main { Flag::IS_MAIN.0 } else { 0 };
-        Flags(AtomicU16::new(
-            main | ((State::Pending as u16) << STATE_SHIFT),
-        ))
-    }
-
-    fn bits(&self) -> u16 {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    /// Whether `flag` is set.
-    pub(crate) fn get(&self, flag: Flag) -> bool {
-        self.bits() & flag.0 != 0
-    }
-
-    /// Sets or clears `flag`.
-    pub(crate) fn set(&self, flag: Flag, on: bool) {
-        self.replace(flag, on);
-    }
-
-    /// Sets or clears `flag`, returning whether it was set before.
-    pub(crate) fn replace(&self, flag: Flag, on: bool) -> bool {
-        let bits = self.bits();
-        let new = if on { bits | flag.0 } else { bits & !flag.0 };
-        self.0.store(new, Ordering::Relaxed);
-        bits & flag.0 != 0
-    }
-
-    fn state(&self) -> State {
-        State::ALL[usize::from(self.bits() >> STATE_SHIFT) & 3]
-    }
-
-    fn set_state(&self, state: State) {
-        let flags = self.bits() & ((1 << STATE_SHIFT) - 1);
-        self.0
-            .store(flags | ((state as u16) << STATE_SHIFT), Ordering::Relaxed);
-    }
+/// What a task's type-erased pointer can do; one static table per future type.
+pub(crate) struct TaskVTable {
+    /// Polls the future once, or drops it when a cancel was asked for; whether the task is
+    /// now done (its state says how).
+    pub(crate) step: unsafe fn(NonNull<Header>) -> bool,
+    /// Drops the future without another poll and marks the task cancelled.
+    pub(crate) abort: unsafe fn(NonNull<Header>),
+    /// The panic the task ended with, while its outcome has not been taken.
+    pub(crate) panic: unsafe fn(NonNull<Header>) -> Option<Panic>,
+    /// Writes `Result<Result<Output, TaskError>, InvalidStateError>` to the pointer.
+    pub(crate) take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops the stage in place (loop thread, last `TaskRc`).
+    pub(crate) drop_stage: unsafe fn(NonNull<Header>),
+    /// Frees the allocation (any thread, last reference of all).
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
 }
 
 /// What to do when a task finishes, in the order it was asked for.
-enum DoneAction {
+pub(crate) enum DoneAction {
     /// A done callback: scheduled with `call_soon` (asyncio's order).
-    Callback(Box<dyn FnOnce(&TaskRef)>),
-    /// A waker registered through a [`TaskRef`] (used by `cancel_all_tasks`).
+    Callback(Box<dyn FnOnce(&TaskRc)>),
+    /// A waker registered through a [`TaskRef`](crate::TaskRef) (used by
+    /// `cancel_all_tasks`).
     Waker(Waker),
 }
 
@@ -173,7 +116,7 @@ pub(crate) struct Local {
     /// any other awaiter is `Extras::foreign_awaiter`.
     awaiter: Cell<Option<OwnWaker>>,
     /// The task this one's current step is suspended on, for asyncio's cancel propagation.
-    pub(crate) waiting_on: Cell<Option<TaskRef>>,
+    pub(crate) waiting_on: Cell<Option<TaskRc>>,
     extras: Cell<Option<Box<Extras>>>,
 }
 
@@ -190,11 +133,52 @@ struct Extras {
     foreign_awaiter: Option<Waker>,
 }
 
+/// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
+/// the vtable being implied (`waker.rs` turns a `Waker` into one and back). It releases its
+/// unit when dropped.
+///
+/// A task keeps its awaiter's waker in one of these (a foreign waker goes to its extras):
+/// the awaiter is nearly always another task, and the word saved is what takes a small
+/// task's allocation down a malloc size class.
+pub(crate) struct OwnWaker(NonNull<Header>);
+
+impl OwnWaker {
+    /// Takes over a unit of `ptr`'s waker count.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns one unit of `ptr`'s waker count and hands it over.
+    pub(crate) unsafe fn from_unit(ptr: NonNull<Header>) -> OwnWaker {
+        OwnWaker(ptr)
+    }
+
+    /// Gives the unit back to the caller, who now owns it.
+    pub(crate) fn into_unit(self) -> NonNull<Header> {
+        ManuallyDrop::new(self).0
+    }
+
+    /// The task it wakes.
+    pub(crate) fn task(&self) -> NonNull<Header> {
+        self.0
+    }
+}
+
+impl Drop for OwnWaker {
+    fn drop(&mut self) {
+        // SAFETY: this owns one unit and is never used again.
+        unsafe { release_waker_unit(self.0) };
+    }
+}
+
+/// Who awaits a task through its handle: a task's waker in one word, or any other waker.
+pub(crate) type Awaiter = Result<OwnWaker, Waker>;
+
 impl Header {
-    /// A pending task's header: named `name`, or `Task-N` with the next process-wide `N`.
+    /// A pending task's header for a task of the loop owning `shared`: named `name`, or
+    /// `Task-N` with the next process-wide `N`.
     pub(crate) fn new(
         vtable: &'static TaskVTable,
-        event_loop: &Rc<LoopInner>,
+        shared: &Arc<Shared>,
         name: Option<String>,
         is_main: bool,
     ) -> Header {
@@ -211,7 +195,7 @@ impl Header {
         Header {
             wake: WakeSide {
                 vtable,
-                shared: Arc::clone(&event_loop.shared),
+                shared: Arc::clone(shared),
                 wakers: AtomicU32::new(1),
                 queued: AtomicBool::new(false),
                 flags: Flags::new(is_main),
@@ -247,10 +231,18 @@ impl Header {
         out
     }
 
+    /// Runs `f` on the extras if there are any.
+    fn with_existing_extras<R>(&self, f: impl FnOnce(&mut Extras) -> R) -> Option<R> {
+        let mut extras = self.local.extras.take()?;
+        let out = f(&mut extras);
+        self.local.extras.set(Some(extras));
+        Some(out)
+    }
+
     pub(crate) fn name(&self) -> String {
-        let extras = self.local.extras.take();
-        let given = extras.as_ref().and_then(|extras| extras.name.clone());
-        self.local.extras.set(extras);
+        let given = self
+            .with_existing_extras(|extras| extras.name.clone())
+            .flatten();
         given.unwrap_or_else(|| format!("Task-{}", self.local.number))
     }
 
@@ -280,20 +272,16 @@ impl Header {
         self.state() == State::Panicked && !self.flags().get(Flag::RETRIEVED)
     }
 
-    /// Takes the done actions; the loop runs them in order when the task finishes.
+    /// Takes the done actions; the loop runs them in order when the task finishes
+    /// (`done.rs`).
     pub(crate) fn take_done_actions(&self) -> DoneActions {
-        let extras = self.local.extras.take();
-        let (actions, awaiter_at) = match extras {
-            None => (Vec::new(), None),
-            Some(mut extras) => {
-                let taken = (
-                    std::mem::take(&mut extras.done_actions),
-                    extras.awaiter_at.take(),
-                );
-                self.local.extras.set(Some(extras));
-                taken
-            }
-        };
+        let taken = self.with_existing_extras(|extras| {
+            (
+                std::mem::take(&mut extras.done_actions),
+                extras.awaiter_at.take(),
+            )
+        });
+        let (actions, awaiter_at) = taken.unwrap_or_default();
         DoneActions {
             actions,
             awaiter_at,
@@ -301,7 +289,7 @@ impl Header {
     }
 
     /// Queues a done callback (the caller checked the task is pending).
-    pub(crate) fn push_done_callback(&self, callback: Box<dyn FnOnce(&TaskRef)>) {
+    pub(crate) fn push_done_callback(&self, callback: Box<dyn FnOnce(&TaskRc)>) {
         self.with_extras(|extras| extras.done_actions.push(DoneAction::Callback(callback)));
     }
 
@@ -311,27 +299,18 @@ impl Header {
         self.with_extras(|extras| extras.done_actions.push(action));
     }
 
-    /// Records `waker` as the one to wake when the task ends (the [`Task`](crate::Task)
-    /// handle's awaiter), keeping its place among the done actions.
-    pub(crate) fn register_awaiter(&self, waker: &Waker) {
-        match self.take_awaiter() {
-            Some(current) if current.will_wake(waker) => self.set_awaiter(current),
-            Some(_) => self.set_awaiter(waker.clone()),
-            None => {
-                let extras = self.local.extras.take();
-                if let Some(mut extras) = extras {
-                    let before = extras.done_actions.len();
-                    extras.awaiter_at.get_or_insert(before);
-                    self.local.extras.set(Some(extras));
-                }
-                self.set_awaiter(waker.clone());
-            }
-        }
+    /// A first awaiter goes after the done actions registered so far: records that place
+    /// (when there are extras to record it in; without them it comes first anyway).
+    pub(crate) fn mark_awaiter_place(&self) {
+        self.with_existing_extras(|extras| {
+            let before = extras.done_actions.len();
+            extras.awaiter_at.get_or_insert(before);
+        });
     }
 
     /// Stores the awaiter (there is none): in the header if it is a task's waker.
-    fn set_awaiter(&self, waker: Waker) {
-        match OwnWaker::new(waker) {
+    pub(crate) fn set_awaiter(&self, awaiter: Awaiter) {
+        match awaiter {
             Ok(own) => self.local.awaiter.set(Some(own)),
             Err(foreign) => self.with_extras(|extras| {
                 // A replaced awaiter's place is kept; a first one goes after the actions
@@ -343,19 +322,15 @@ impl Header {
         }
     }
 
-    /// Takes the awaiter's waker, if there is one.
-    fn take_awaiter(&self) -> Option<Waker> {
+    /// Takes the awaiter, if there is one.
+    pub(crate) fn take_awaiter(&self) -> Option<Awaiter> {
         match self.local.awaiter.take() {
-            Some(own) => Some(own.into_waker()),
-            None => self.take_foreign_awaiter(),
+            Some(own) => Some(Ok(own)),
+            None => self
+                .with_existing_extras(|extras| extras.foreign_awaiter.take())
+                .flatten()
+                .map(Err),
         }
-    }
-
-    fn take_foreign_awaiter(&self) -> Option<Waker> {
-        let mut extras = self.local.extras.take()?;
-        let foreign = extras.foreign_awaiter.take();
-        self.local.extras.set(Some(extras));
-        foreign
     }
 
     pub(crate) fn repr(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -370,37 +345,195 @@ impl Header {
 
 /// The done actions of a finished task, ready to be run by the loop.
 pub(crate) struct DoneActions {
-    actions: Vec<DoneAction>,
+    pub(crate) actions: Vec<DoneAction>,
     /// Where the awaiter goes among them; `None`: after all of them (or there is none).
-    awaiter_at: Option<usize>,
+    pub(crate) awaiter_at: Option<usize>,
 }
 
-impl DoneActions {
-    /// Runs them in order: callbacks through `call_soon`, awaiters woken (which queues their
-    /// step), so both land in the ready queue in the order they were registered.
-    pub(crate) fn run(self, task: &TaskRef, event_loop: Option<&Rc<LoopInner>>) {
-        let header = task.task.header();
-        let wake_awaiter = || {
-            if let Some(waker) = header.take_awaiter() {
-                waker.wake();
-            }
-        };
-        for (index, action) in self.actions.into_iter().enumerate() {
-            if self.awaiter_at == Some(index) {
-                wake_awaiter();
-            }
-            match action {
-                DoneAction::Callback(callback) => {
-                    if let Some(event_loop) = event_loop {
-                        let task = task.clone();
-                        event_loop.call_soon(move || callback(&task));
-                    }
-                }
-                DoneAction::Waker(waker) => waker.wake(),
+/// A loop-side reference to a task: `!Send`, counted without atomics.
+pub(crate) struct TaskRc {
+    ptr: NonNull<Header>,
+    _not_send: PhantomData<Rc<()>>,
+}
+
+impl TaskRc {
+    /// Adopts the reference a new task's header counts (`refs` starts at one).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a task allocation just made (`raw::new_task`), whose one reference nobody
+    /// else has taken, on its loop's thread.
+    pub(crate) unsafe fn adopt(ptr: NonNull<Header>) -> TaskRc {
+        TaskRc {
+            ptr,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A new reference from a waker's pointer, unless the loop side has let go of the task.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is kept alive by a waker the caller holds, and the caller is on the task's
+    /// loop's thread.
+    pub(crate) unsafe fn from_waker(ptr: NonNull<Header>) -> Option<TaskRc> {
+        // SAFETY: alive through the caller's waker; `refs` is read on the loop's thread,
+        // the only thread that ever touches it.
+        let header = unsafe { ptr.as_ref() };
+        if header.refs.get() == 0 {
+            // Its stage and `Local` part are gone: the task is over for the loop.
+            return None;
+        }
+        // SAFETY: alive, on the loop's thread, and the loop side still holds it (`refs > 0`).
+        Some(unsafe { TaskRc::acquire(ptr) })
+    }
+
+    /// One more loop-side reference.
+    ///
+    /// # Safety
+    ///
+    /// The caller is on the task's loop's thread, holds something that keeps `ptr` alive,
+    /// and the loop side has not let go of the task (`refs > 0`).
+    unsafe fn acquire(ptr: NonNull<Header>) -> TaskRc {
+        // SAFETY: alive and on the loop's thread, as our caller promises.
+        let refs = unsafe { &ptr.as_ref().refs };
+        match refs.get().checked_add(1) {
+            Some(n) => refs.set(n),
+            // Only reachable by leaking references on purpose, as `Rc` reasons.
+            None => std::process::abort(),
+        }
+        TaskRc {
+            ptr,
+            _not_send: PhantomData,
+        }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: this reference keeps the allocation and its `Local` part alive, and being
+        // `!Send` it is used on the loop's thread only.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn as_ptr(&self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    fn vtable(&self) -> &'static TaskVTable {
+        self.header().wake.vtable
+    }
+
+    /// Runs one step; whether the task is now done.
+    pub(crate) fn step(&self) -> bool {
+        // SAFETY: we hold a `TaskRc` on the loop's thread, as the vtable functions require.
+        unsafe { (self.vtable().step)(self.ptr) }
+    }
+
+    /// Drops the future without another poll and marks the task cancelled (loop close).
+    pub(crate) fn abort(&self) {
+        // SAFETY: as in `step`.
+        unsafe { (self.vtable().abort)(self.ptr) }
+    }
+
+    /// The panic the task ended with, while its outcome has not been taken.
+    pub(crate) fn panic(&self) -> Option<Panic> {
+        // SAFETY: as in `step`.
+        unsafe { (self.vtable().panic)(self.ptr) }
+    }
+
+    /// Takes the outcome of a task whose future outputs `T`.
+    ///
+    /// # Safety
+    ///
+    /// The task's future outputs `T`.
+    pub(crate) unsafe fn take_output<T>(&self) -> Result<Result<T, TaskError>, InvalidStateError> {
+        let mut out = MaybeUninit::<Result<Result<T, TaskError>, InvalidStateError>>::uninit();
+        // SAFETY: we hold a `TaskRc` on the loop's thread; the slot has the type the vtable
+        // writes, since the caller promises the output type, and `take_output` always
+        // writes it (every path ends in the one `write`; a panic there would unwind past
+        // `assume_init`).
+        unsafe {
+            (self.vtable().take_output)(self.ptr, out.as_mut_ptr().cast());
+            out.assume_init()
+        }
+    }
+
+    /// Whether two references name the same task.
+    pub(crate) fn ptr_eq(&self, other: &TaskRc) -> bool {
+        self.ptr == other.ptr
+    }
+}
+
+impl Clone for TaskRc {
+    fn clone(&self) -> TaskRc {
+        // SAFETY: `self` is a loop-side reference: the task is alive, `refs > 0`, and a
+        // `TaskRc` lives on the loop's thread only.
+        unsafe { TaskRc::acquire(self.ptr) }
+    }
+}
+
+impl Drop for TaskRc {
+    fn drop(&mut self) {
+        let refs = &self.header().refs;
+        let left = refs.get() - 1;
+        refs.set(left);
+        if left > 0 {
+            return;
+        }
+        // The last loop-side reference: drop what is not `Send`, here on the loop's thread,
+        // then give up the loop side's unit of the waker count. The guard finishes the job
+        // if a `Drop` in the stage panics.
+        struct ReleaseLocal(NonNull<Header>);
+        impl Drop for ReleaseLocal {
+            fn drop(&mut self) {
+                // SAFETY: the allocation is alive (the loop side's unit of `wakers` is not
+                // released yet), we are on the loop's thread, and no `TaskRc` is left to
+                // read `Local` after this drop, which happens once (refs reached zero once:
+                // `from_waker` never revives a task at zero).
+                unsafe { ManuallyDrop::drop(&mut (*self.0.as_ptr()).local) };
+                // SAFETY: the loop side's unit, released once, here.
+                unsafe { release_waker_unit(self.0) };
             }
         }
-        // After every action, or none were registered (the common case); a no-op if it
-        // was woken in its place already.
-        wake_awaiter();
+        let release = ReleaseLocal(self.ptr);
+        // SAFETY: the last `TaskRc`, on the loop's thread: the stage is dropped once, here.
+        unsafe { (self.vtable().drop_stage)(self.ptr) };
+        drop(release);
+    }
+}
+
+/// Gives up one unit of a task's waker count, freeing the allocation if it was the last.
+///
+/// # Safety
+///
+/// The caller owns that unit (a waker being dropped, or the loop side's own) and does not
+/// use `ptr` afterwards.
+pub(crate) unsafe fn release_waker_unit(ptr: NonNull<Header>) {
+    // SAFETY: the caller's unit keeps the allocation alive until the `fetch_sub`; only the
+    // `WakeSide` is touched, which is `Sync`.
+    let wake = unsafe { &(*ptr.as_ptr()).wake };
+    // Release, then Acquire on the last one: as `Arc`, every use of the task by other
+    // holders happens before the free.
+    if wake.wakers.fetch_sub(1, Ordering::Release) != 1 {
+        return;
+    }
+    fence(Ordering::Acquire);
+    let dealloc = wake.vtable.dealloc;
+    // SAFETY: the count reached zero: no reference of either kind is left.
+    unsafe { dealloc(ptr) };
+}
+
+/// Takes one more unit of a task's waker count (a waker is being cloned).
+///
+/// # Safety
+///
+/// The caller holds a unit already (the waker being cloned), so the task is alive.
+pub(crate) unsafe fn acquire_waker_unit(ptr: NonNull<Header>) {
+    // SAFETY: alive through the caller's unit; `WakeSide` is `Sync`.
+    let wake = unsafe { &(*ptr.as_ptr()).wake };
+    // Relaxed, as `Arc::clone`: the new unit is made from one the caller already holds.
+    let old = wake.wakers.fetch_add(1, Ordering::Relaxed);
+    if old > i32::MAX as u32 {
+        // Only reachable by leaking wakers on purpose, as `Arc` reasons.
+        std::process::abort();
     }
 }

@@ -48,30 +48,53 @@
 //! event_loop.close().unwrap();
 //! ```
 
-mod current;
+// The files in their layers, lowest first; each imports only from layers below its own
+// (checked by `cargo xtask layers`; drawn in docs/architecture.md).
+//
+// Layer 0, leaf types.
+mod callback;
 mod error;
-mod event_loop;
+mod flags;
+mod shared;
+// Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
+mod context;
+mod done;
+mod header;
+mod raw;
+mod ready;
+mod waker;
+// Layer 2, the parts the loop drives: task handles, timers, I/O registrations, the queue.
 mod exception;
+#[cfg(unix)]
+mod reactor;
+mod registry;
+mod task;
+mod task_ref;
+mod timers;
+// Layer 3, the iteration: the loop's state, `run_once`, closing, the running loop.
+mod iteration;
+mod running;
+mod scheduler;
+mod shutdown;
+// Layer 4, the public surface.
+mod current;
+mod event_loop;
 mod future;
 mod handle;
-mod header;
 #[cfg(unix)]
 mod io;
-mod raw;
-mod registry;
 mod remote;
-mod shared;
 mod shield;
 mod sleep;
-mod task;
-mod timers;
-mod waker;
 
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
     new_event_loop, set_event_loop,
 };
-pub use error::{CancelledError, InvalidStateError, IoError, RunError, RuntimeError, TimeoutError};
+pub use error::{
+    CancelledError, InvalidStateError, IoError, Panic, RunError, RuntimeError, TaskError,
+    TimeoutError,
+};
 pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
 pub use future::Future;
@@ -79,4 +102,5 @@ pub use handle::{Handle, TimerHandle};
 pub use remote::{ConcurrentFuture, LoopHandle};
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
-pub use task::{Panic, Task, TaskError, TaskRef};
+pub use task::Task;
+pub use task_ref::TaskRef;

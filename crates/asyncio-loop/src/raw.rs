@@ -1,54 +1,21 @@
-//! A task's single allocation (header, future, output together) and [`TaskRc`], the
-//! loop-side reference to it.
-//!
-//! A task is referred to from two kinds of places, with two counts:
-//!
-//! - On the loop's thread: the registry (while pending), [`Task`](crate::Task) and
-//!   [`TaskRef`](crate::TaskRef) handles, ready-queue items, timers. Each is a [`TaskRc`],
-//!   `!Send`, counted in the plain `Cell` `Header::refs`, as an `Rc` would count.
-//! - Anywhere: wakers (`waker.rs`), counted in the atomic `WakeSide::wakers`, as an `Arc`
-//!   would count. All `TaskRc`s together hold one unit of that count.
-//!
-//! When the last `TaskRc` goes (always on the loop's thread, since `TaskRc` is `!Send`),
-//! everything that is not `Send` is dropped there: the stage (future or output) and the
-//! header's [`Local`](crate::header::Local) part. Then the loop side's unit of `wakers` is
-//! released. Whoever releases the last unit, a `TaskRc` or a waker on any thread, frees the
-//! memory; by then only `Send + Sync` data is left in it (the `WakeSide`). So a `!Send`
-//! future and output are never touched off their thread, and a waker can outlive its task
-//! (or its loop) and still be woken or dropped harmlessly.
+//! Layer 1 (the raw task): a task's single allocation, typed by its future: the header
+//! (`header.rs`) first, then the stage (the future while it runs, its outcome after), and
+//! the functions of its [`TaskVTable`] that the type-erased [`TaskRc`] calls. A step polls
+//! the future with the task's own waker (`waker.rs`).
 
 use std::cell::UnsafeCell;
-use std::marker::PhantomData;
-use std::mem::{ManuallyDrop, MaybeUninit};
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::rc::Rc;
-use std::sync::atomic::{Ordering, fence};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::error::InvalidStateError;
-use crate::event_loop::LoopInner;
-use crate::header::{Flag, Header, State};
-use crate::task::{Panic, TaskError};
-
-/// What a task's type-erased pointer can do; one static table per future type.
-pub(crate) struct TaskVTable {
-    /// Polls the future once, or drops it when a cancel was asked for; whether the task is
-    /// now done (its state says how).
-    step: unsafe fn(NonNull<Header>) -> bool,
-    /// Drops the future without another poll and marks the task cancelled.
-    abort: unsafe fn(NonNull<Header>),
-    /// The panic the task ended with, while its outcome has not been taken.
-    panic: unsafe fn(NonNull<Header>) -> Option<Panic>,
-    /// Writes `Result<Result<Output, TaskError>, InvalidStateError>` to the pointer.
-    take_output: unsafe fn(NonNull<Header>, *mut ()),
-    /// Drops the stage in place (loop thread, last `TaskRc`).
-    drop_stage: unsafe fn(NonNull<Header>),
-    /// Frees the allocation (any thread, last reference of all).
-    dealloc: unsafe fn(NonNull<Header>),
-}
+use crate::error::{InvalidStateError, Panic, TaskError};
+use crate::flags::{Flag, State};
+use crate::header::{Header, TaskRc, TaskVTable};
+use crate::shared::Shared;
 
 /// A task's future while it runs, then its outcome until someone takes it. Flat rather
 /// than `Done(Result<..>)`, so a small output costs no more room than the future.
@@ -274,196 +241,21 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
     }
 }
 
-/// A loop-side reference to a task: `!Send`, counted without atomics.
-pub(crate) struct TaskRc {
-    ptr: NonNull<Header>,
-    _not_send: PhantomData<Rc<()>>,
-}
-
-impl TaskRc {
-    /// A new pending task of `event_loop` running `future`, named `name` (or `Task-N`).
-    pub(crate) fn new<F: std::future::Future + 'static>(
-        event_loop: &Rc<LoopInner>,
-        name: Option<String>,
-        is_main: bool,
-        future: F,
-    ) -> TaskRc {
-        let cell = Box::new(TaskCell {
-            header: Header::new(&TaskCell::<F>::VTABLE, event_loop, name, is_main),
-            stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(future))),
-        });
-        TaskRc {
-            ptr: NonNull::from(Box::leak(cell)).cast(),
-            _not_send: PhantomData,
-        }
-    }
-
-    /// A new reference from a waker's pointer, unless the loop side has let go of the task.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` is kept alive by a waker the caller holds, and the caller is on the task's
-    /// loop's thread.
-    pub(crate) unsafe fn from_waker(ptr: NonNull<Header>) -> Option<TaskRc> {
-        // SAFETY: alive through the caller's waker; `refs` is read on the loop's thread,
-        // the only thread that ever touches it.
-        let header = unsafe { ptr.as_ref() };
-        if header.refs.get() == 0 {
-            // Its stage and `Local` part are gone: the task is over for the loop.
-            return None;
-        }
-        // SAFETY: alive, on the loop's thread, and the loop side still holds it (`refs > 0`).
-        Some(unsafe { TaskRc::acquire(ptr) })
-    }
-
-    /// One more loop-side reference.
-    ///
-    /// # Safety
-    ///
-    /// The caller is on the task's loop's thread, holds something that keeps `ptr` alive,
-    /// and the loop side has not let go of the task (`refs > 0`).
-    unsafe fn acquire(ptr: NonNull<Header>) -> TaskRc {
-        // SAFETY: alive and on the loop's thread, as our caller promises.
-        let refs = unsafe { &ptr.as_ref().refs };
-        match refs.get().checked_add(1) {
-            Some(n) => refs.set(n),
-            // Only reachable by leaking references on purpose, as `Rc` reasons.
-            None => std::process::abort(),
-        }
-        TaskRc {
-            ptr,
-            _not_send: PhantomData,
-        }
-    }
-
-    pub(crate) fn header(&self) -> &Header {
-        // SAFETY: this reference keeps the allocation and its `Local` part alive, and being
-        // `!Send` it is used on the loop's thread only.
-        unsafe { self.ptr.as_ref() }
-    }
-
-    pub(crate) fn as_ptr(&self) -> NonNull<Header> {
-        self.ptr
-    }
-
-    fn vtable(&self) -> &'static TaskVTable {
-        self.header().wake.vtable
-    }
-
-    /// Runs one step; whether the task is now done.
-    pub(crate) fn step(&self) -> bool {
-        // SAFETY: we hold a `TaskRc` on the loop's thread, as the vtable functions require.
-        unsafe { (self.vtable().step)(self.ptr) }
-    }
-
-    /// Drops the future without another poll and marks the task cancelled (loop close).
-    pub(crate) fn abort(&self) {
-        // SAFETY: as in `step`.
-        unsafe { (self.vtable().abort)(self.ptr) }
-    }
-
-    /// The panic the task ended with, while its outcome has not been taken.
-    pub(crate) fn panic(&self) -> Option<Panic> {
-        // SAFETY: as in `step`.
-        unsafe { (self.vtable().panic)(self.ptr) }
-    }
-
-    /// Takes the outcome of a task whose future outputs `T`.
-    ///
-    /// # Safety
-    ///
-    /// The task's future outputs `T`.
-    pub(crate) unsafe fn take_output<T>(&self) -> Result<Result<T, TaskError>, InvalidStateError> {
-        let mut out = MaybeUninit::<Result<Result<T, TaskError>, InvalidStateError>>::uninit();
-        // SAFETY: we hold a `TaskRc` on the loop's thread; the slot has the type the vtable
-        // writes, since the caller promises the output type, and `take_output` always
-        // writes it (every path ends in the one `write`; a panic there would unwind past
-        // `assume_init`).
-        unsafe {
-            (self.vtable().take_output)(self.ptr, out.as_mut_ptr().cast());
-            out.assume_init()
-        }
-    }
-
-    /// Whether two references name the same task.
-    pub(crate) fn ptr_eq(&self, other: &TaskRc) -> bool {
-        self.ptr == other.ptr
-    }
-}
-
-impl Clone for TaskRc {
-    fn clone(&self) -> TaskRc {
-        // SAFETY: `self` is a loop-side reference: the task is alive, `refs > 0`, and a
-        // `TaskRc` lives on the loop's thread only.
-        unsafe { TaskRc::acquire(self.ptr) }
-    }
-}
-
-impl Drop for TaskRc {
-    fn drop(&mut self) {
-        let refs = &self.header().refs;
-        let left = refs.get() - 1;
-        refs.set(left);
-        if left > 0 {
-            return;
-        }
-        // The last loop-side reference: drop what is not `Send`, here on the loop's thread,
-        // then give up the loop side's unit of the waker count. The guard finishes the job
-        // if a `Drop` in the stage panics.
-        struct ReleaseLocal(NonNull<Header>);
-        impl Drop for ReleaseLocal {
-            fn drop(&mut self) {
-                // SAFETY: the allocation is alive (the loop side's unit of `wakers` is not
-                // released yet), we are on the loop's thread, and no `TaskRc` is left to
-                // read `Local` after this drop, which happens once (refs reached zero once:
-                // `from_waker` never revives a task at zero).
-                unsafe { ManuallyDrop::drop(&mut (*self.0.as_ptr()).local) };
-                // SAFETY: the loop side's unit, released once, here.
-                unsafe { release_waker_unit(self.0) };
-            }
-        }
-        let release = ReleaseLocal(self.ptr);
-        // SAFETY: the last `TaskRc`, on the loop's thread: the stage is dropped once, here.
-        unsafe { (self.vtable().drop_stage)(self.ptr) };
-        drop(release);
-    }
-}
-
-/// Gives up one unit of a task's waker count, freeing the allocation if it was the last.
-///
-/// # Safety
-///
-/// The caller owns that unit (a waker being dropped, or the loop side's own) and does not
-/// use `ptr` afterwards.
-pub(crate) unsafe fn release_waker_unit(ptr: NonNull<Header>) {
-    // SAFETY: the caller's unit keeps the allocation alive until the `fetch_sub`; only the
-    // `WakeSide` is touched, which is `Sync`.
-    let wake = unsafe { &(*ptr.as_ptr()).wake };
-    // Release, then Acquire on the last one: as `Arc`, every use of the task by other
-    // holders happens before the free.
-    if wake.wakers.fetch_sub(1, Ordering::Release) != 1 {
-        return;
-    }
-    fence(Ordering::Acquire);
-    let dealloc = wake.vtable.dealloc;
-    // SAFETY: the count reached zero: no reference of either kind is left.
-    unsafe { dealloc(ptr) };
-}
-
-/// Takes one more unit of a task's waker count (a waker is being cloned).
-///
-/// # Safety
-///
-/// The caller holds a unit already (the waker being cloned), so the task is alive.
-pub(crate) unsafe fn acquire_waker_unit(ptr: NonNull<Header>) {
-    // SAFETY: alive through the caller's unit; `WakeSide` is `Sync`.
-    let wake = unsafe { &(*ptr.as_ptr()).wake };
-    // Relaxed, as `Arc::clone`: the new unit is made from one the caller already holds.
-    let old = wake.wakers.fetch_add(1, Ordering::Relaxed);
-    if old > i32::MAX as u32 {
-        // Only reachable by leaking wakers on purpose, as `Arc` reasons.
-        std::process::abort();
-    }
+/// A new pending task of the loop owning `shared`, running `future`, named `name` (or
+/// `Task-N`): one allocation, header and future together.
+pub(crate) fn new_task<F: std::future::Future + 'static>(
+    shared: &Arc<Shared>,
+    name: Option<String>,
+    is_main: bool,
+    future: F,
+) -> TaskRc {
+    let cell = Box::new(TaskCell {
+        header: Header::new(&TaskCell::<F>::VTABLE, shared, name, is_main),
+        stage: ManuallyDrop::new(UnsafeCell::new(Stage::Running(future))),
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast();
+    // SAFETY: just made, with the one reference its header counts, which nobody else has.
+    unsafe { TaskRc::adopt(ptr) }
 }
 
 #[cfg(all(test, target_pointer_width = "64"))]

@@ -1,11 +1,11 @@
-//! The loop's table of pending tasks: a slab of loop-side references, each task's slot
+//! Layer 2 (the parts the loop drives): the loop's table of pending tasks: a slab of loop-side references, each task's slot
 //! index kept in its header so finishing removes it in O(1).
 //!
 //! The table owns one reference of every pending task; that is what keeps a detached task
 //! alive, and what `all_tasks()` and `close()` walk. Wakers point at tasks directly, so
 //! nothing looks tasks up here on the hot path.
 
-use crate::raw::TaskRc;
+use crate::header::TaskRc;
 
 /// Pending tasks, in slots reused once freed.
 #[derive(Default)]

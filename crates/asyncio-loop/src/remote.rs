@@ -1,4 +1,4 @@
-//! [`LoopHandle`]: the loop as other threads see it, and [`ConcurrentFuture`], the result
+//! Layer 4 (the public surface): [`LoopHandle`], the loop as other threads see it, and [`ConcurrentFuture`], the result
 //! of a future handed to the loop from another thread (asyncio's
 //! `run_coroutine_threadsafe` and its `concurrent.futures.Future`).
 
@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::error::RunError;
+use crate::error::{Panic, RunError, TaskError};
+use crate::running::running_loop;
 use crate::shared::{Injected, Shared, lock};
-use crate::task::{Panic, TaskError};
 
 /// A `Send + Sync` handle to a loop, for other threads.
 ///
@@ -68,7 +68,9 @@ impl LoopHandle {
         // If the loop is closed the closure is dropped unrun, and with it the completer,
         // which reports the cancellation.
         let _ = self.call_soon_threadsafe(move || {
-            crate::create_task(async move {
+            // Remote callbacks run inside the loop's run, so it is the running loop.
+            let event_loop = running_loop().expect("a remote callback runs on its running loop");
+            event_loop.spawn(None, async move {
                 let outcome = CatchUnwind { future }.await;
                 completer.complete(outcome);
             });

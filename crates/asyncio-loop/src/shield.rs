@@ -1,10 +1,11 @@
-//! [`shield`]: await a task without cancelling it when the awaiter goes away.
+//! Layer 4 (the public surface): [`shield`], await a task without cancelling it when the awaiter goes away.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::{Task, TaskError};
+use crate::error::TaskError;
+use crate::task::Task;
 
 /// Awaits `task` like awaiting it directly, except that dropping the `Shield` (the awaiter
 /// was cancelled) leaves the task running (asyncio's `shield`).

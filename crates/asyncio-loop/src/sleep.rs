@@ -1,4 +1,4 @@
-//! Timer futures: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`].
+//! Layer 4 (the public surface): the timer futures [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`].
 //!
 //! Each costs one timer entry holding the waker of the task that polls it, and nothing
 //! else: when the timer fires, the loop queues that waker, the task's step runs the next
@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::current::running_loop;
 use crate::error::TimeoutError;
-use crate::event_loop::LoopInner;
+use crate::running::running_loop;
+use crate::scheduler::LoopInner;
 use crate::timers::TimerId;
 
 /// The running loop, for a timer future being polled.

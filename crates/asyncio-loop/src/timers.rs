@@ -1,4 +1,4 @@
-//! The loop's deadlines, on the `asyncio-timer` wheel: one small module, so the rest of
+//! Layer 2 (the parts the loop drives): the loop's deadlines, on the `asyncio-timer` wheel: one small module, so the rest of
 //! the loop never sees the wheel's types.
 //!
 //! Entries are either a callback (`call_later`) or a waker (`sleep`, `timeout`): a fired
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use asyncio_timer::{TimerKey, Wheel};
 
-use crate::handle::Callback;
-use crate::raw::TaskRc;
+use crate::callback::Callback;
+use crate::header::TaskRc;
 
 /// The wheel's tick.
 const RESOLUTION: Duration = Duration::from_micros(1);
@@ -29,7 +29,7 @@ const RESOLUTION: Duration = Duration::from_micros(1);
 pub(crate) enum TimerEntry {
     Callback(Rc<dyn Callback>),
     Wake(Waker),
-    /// Wakes this task (see `LoopInner::wake_entry`).
+    /// Wakes this task (see `LoopInner::wake_entry` in `scheduler.rs`).
     WakeTask(TaskRc),
 }
 

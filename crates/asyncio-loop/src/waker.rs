@@ -1,4 +1,4 @@
-//! A task's [`Waker`]: a pointer to the task's own allocation, so making one allocates
+//! Layer 1 (the raw task): a task's [`Waker`], a pointer to the task's own allocation, so making one allocates
 //! nothing and polling a task clones nothing.
 //!
 //! Wakers are `Send + Sync`, as std requires. A wake on the thread of the task's loop puts
@@ -12,8 +12,8 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::header::Header;
-use crate::raw::{acquire_waker_unit, release_waker_unit};
+use crate::context::wake_local;
+use crate::header::{Awaiter, Header, OwnWaker, acquire_waker_unit, release_waker_unit};
 use crate::shared::Injected;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
@@ -41,42 +41,39 @@ pub(crate) fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
     }
 }
 
-/// One of our wakers in one word: the task pointer, the vtable being implied. It owns the
-/// waker unit of the [`Waker`] it was made from, and gives it back with
-/// [`into_waker`](OwnWaker::into_waker) or releases it when dropped.
-///
-/// A task keeps its awaiter's waker in one of these (a foreign waker goes to its extras):
-/// the awaiter is nearly always another task, and the word saved is what takes a small
-/// task's allocation down a malloc size class.
-pub(crate) struct OwnWaker(NonNull<Header>);
-
-impl OwnWaker {
-    /// `waker` in one word if it is one of ours; any other waker is handed back.
-    pub(crate) fn new(waker: Waker) -> Result<OwnWaker, Waker> {
-        match task_of(&waker) {
-            Some(ptr) => {
-                // Its unit moves into the `OwnWaker`.
-                std::mem::forget(waker);
-                Ok(OwnWaker(ptr))
-            }
-            None => Err(waker),
+/// `waker` as an [`OwnWaker`] (one word) if it is one of ours; any other waker is handed
+/// back.
+pub(crate) fn own(waker: Waker) -> Awaiter {
+    match task_of(&waker) {
+        Some(ptr) => {
+            // Its unit moves into the `OwnWaker`.
+            std::mem::forget(waker);
+            // SAFETY: the unit `waker` owned is handed over.
+            Ok(unsafe { OwnWaker::from_unit(ptr) })
         }
-    }
-
-    /// The `Waker` again, with the unit.
-    pub(crate) fn into_waker(self) -> Waker {
-        let ptr = ManuallyDrop::new(self).0;
-        // SAFETY: the unit this owned keeps the task alive, and moves to the returned
-        // waker (out of the `ManuallyDrop` that `borrowed` wraps it in), which releases it
-        // when dropped.
-        ManuallyDrop::into_inner(unsafe { borrowed(ptr) })
+        None => Err(waker),
     }
 }
 
-impl Drop for OwnWaker {
-    fn drop(&mut self) {
-        // SAFETY: this owns one unit and is never used again.
-        unsafe { release_waker_unit(self.0) };
+/// The `Waker` again, with the unit.
+pub(crate) fn into_waker(awaiter: Awaiter) -> Waker {
+    match awaiter {
+        Ok(own) => {
+            let ptr = own.into_unit();
+            // SAFETY: the unit `own` owned keeps the task alive, and moves to the returned
+            // waker (out of the `ManuallyDrop` that `borrowed` wraps it in), which releases
+            // it when dropped.
+            ManuallyDrop::into_inner(unsafe { borrowed(ptr) })
+        }
+        Err(foreign) => foreign,
+    }
+}
+
+/// Whether `awaiter` and `waker` wake the same task, as [`Waker::will_wake`] says.
+pub(crate) fn will_wake(awaiter: &Awaiter, waker: &Waker) -> bool {
+    match awaiter {
+        Ok(own) => task_of(waker) == Some(own.task()),
+        Err(foreign) => foreign.will_wake(waker),
     }
 }
 
@@ -105,7 +102,7 @@ unsafe fn wake_by_ref(data: *const ()) {
     let wake = unsafe { &(*ptr.as_ptr()).wake };
     // SAFETY: as just said; `wake_local` touches the loop-side part only once it has
     // established that this thread is the task's loop's.
-    if unsafe { crate::current::wake_local(&wake.shared, ptr) } {
+    if unsafe { wake_local(&wake.shared, ptr) } {
         return;
     }
     if !wake.queued.swap(true, Ordering::AcqRel) {

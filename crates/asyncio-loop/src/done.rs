@@ -1,0 +1,57 @@
+//! Layer 1 (the raw task): what a task's end sets off. Its awaiter (the task or executor
+//! awaiting its handle) and its done actions (done callbacks, wakers of `cancel_all_tasks`)
+//! are recorded in the header in the order they were registered; when the task finishes,
+//! the loop runs them in that order: callbacks through `call_soon`, wakers woken (which
+//! queues their step), so both land in the ready queue as asyncio's done callbacks do.
+
+use std::task::Waker;
+
+use crate::callback::CallbackCell;
+use crate::context::Schedule;
+use crate::header::{DoneAction, DoneActions, Header, TaskRc};
+use crate::waker::{into_waker, own, will_wake};
+
+/// Records `waker` as the one to wake when the task ends (the [`Task`](crate::Task)
+/// handle's awaiter), keeping its place among the done actions.
+pub(crate) fn register_awaiter(header: &Header, waker: &Waker) {
+    match header.take_awaiter() {
+        Some(current) if will_wake(&current, waker) => header.set_awaiter(current),
+        Some(_) => header.set_awaiter(own(waker.clone())),
+        None => {
+            header.mark_awaiter_place();
+            header.set_awaiter(own(waker.clone()));
+        }
+    }
+}
+
+/// Runs a finished task's done actions in order, with its awaiter woken in its place among
+/// them. `scheduler` is the task's loop (`None`: gone, so callbacks are dropped unrun).
+pub(crate) fn run_done_actions<S: Schedule + ?Sized>(
+    actions: DoneActions,
+    task: &TaskRc,
+    scheduler: Option<&S>,
+) {
+    let header = task.header();
+    let wake_awaiter = || {
+        if let Some(awaiter) = header.take_awaiter() {
+            into_waker(awaiter).wake();
+        }
+    };
+    for (index, action) in actions.actions.into_iter().enumerate() {
+        if actions.awaiter_at == Some(index) {
+            wake_awaiter();
+        }
+        match action {
+            DoneAction::Callback(callback) => {
+                if let Some(scheduler) = scheduler {
+                    let task = task.clone();
+                    scheduler.call_soon(CallbackCell::new_rc(move || callback(&task)));
+                }
+            }
+            DoneAction::Waker(waker) => waker.wake(),
+        }
+    }
+    // After every action, or none were registered (the common case); a no-op if it was
+    // woken in its place already.
+    wake_awaiter();
+}

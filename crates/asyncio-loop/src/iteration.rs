@@ -1,0 +1,257 @@
+//! Layer 3 (the iteration): one turn of the loop, CPython's `_run_once`, over the state in
+//! `scheduler.rs`.
+//!
+//! One iteration (ASYNCIO_LOOP_MODEL.md): compute the timeout (zero when work is ready or
+//! the loop is stopping, else until the next timer); poll (skipped when the timeout is zero
+//! and no descriptor is registered) and drain the injection queue; pop every timer due;
+//! then run exactly the items that are in the ready queue now. Task steps, callbacks, fired
+//! timers and I/O callbacks are all ready-queue items, which is what keeps the order FIFO.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
+use std::time::{Duration, Instant};
+
+use crate::done::run_done_actions;
+use crate::error::Panic;
+use crate::exception::ExceptionContext;
+use crate::flags::Flag;
+use crate::header::{Header, TaskRc};
+use crate::ready::{IoReady, Ready};
+use crate::scheduler::LoopInner;
+use crate::shared::{Injected, Sleep};
+use crate::task::report_unretrieved;
+use crate::task_ref::TaskRef;
+use crate::timers::TimerEntry;
+use crate::waker::task_of;
+
+/// Timers due by `now + CLOCK_RESOLUTION` fire in this iteration (asyncio's
+/// `end_time = self.time() + self._clock_resolution`).
+const CLOCK_RESOLUTION: Duration = Duration::from_nanos(1);
+
+/// How long to poll for a timer `wait` away: rounded up to whole milliseconds, as
+/// CPython's epoll selector does (`math.ceil(timeout * 1e3) * 1e-3`). Timers then fire in
+/// batches, at most a millisecond late and still in exact deadline order, instead of one
+/// wake-up per distinct microsecond deadline.
+fn poll_timeout(wait: Duration) -> Duration {
+    let millis = wait.as_nanos().div_ceil(1_000_000);
+    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
+}
+
+/// How `run_until_complete` steps its future in place: the main task, and the step that
+/// polls the future living in `run_until_complete`'s frame.
+pub(crate) type MainStep<'a> = Option<(NonNull<Header>, &'a mut dyn FnMut() -> bool)>;
+
+impl LoopInner {
+    /// One iteration. `max_wait` bounds the poll (`None`: until the next timer or wake).
+    pub(crate) fn run_once(&self, main: &mut MainStep<'_>, max_wait: Option<Duration>) {
+        // 1. How long the poll may block.
+        let timeout = if !self.ready.is_empty() || self.stopping.get() {
+            Some(Duration::ZERO)
+        } else {
+            let next = self.timers.borrow().next_deadline();
+            let until_timer =
+                next.map(|at| poll_timeout(at.saturating_duration_since(Instant::now())));
+            match (until_timer, max_wait) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+
+        // 2. I/O and work from other threads.
+        self.poll(timeout);
+
+        // 3. Timers due by now (+ the clock's resolution), in deadline order. With no
+        // timer at all the clock is not even read.
+        let end = if self.timers.borrow().is_empty() {
+            None
+        } else {
+            Some(Instant::now() + CLOCK_RESOLUTION)
+        };
+        while let Some(end) = end {
+            let entry = self.timers.borrow_mut().pop_expired(end);
+            match entry {
+                Some(TimerEntry::Callback(callback)) => {
+                    callback.mark_fired();
+                    if !callback.cancelled() {
+                        self.push_ready(Ready::Callback(callback));
+                    }
+                }
+                Some(TimerEntry::Wake(waker)) => self.push_ready(Ready::Wake(waker)),
+                Some(TimerEntry::WakeTask(key)) => self.push_ready(Ready::WakeTask(key)),
+                None => break,
+            }
+        }
+
+        // 4. Exactly what is ready now; what they schedule waits for the next iteration.
+        let count = self.ready.len();
+        for _ in 0..count {
+            let item = self.ready.pop();
+            let Some(item) = item else { break };
+            if self.debug.get() {
+                let started = Instant::now();
+                let what = self.describe(&item, main);
+                self.run_ready(item, main);
+                let took = started.elapsed();
+                if took >= self.slow_callback.get() {
+                    let (description, task) = what;
+                    let context = ExceptionContext::new(
+                        format!(
+                            "Executing {description} took {:.3} seconds",
+                            took.as_secs_f64()
+                        ),
+                        task,
+                        None,
+                    );
+                    self.call_exception_handler(&context);
+                }
+            } else {
+                self.run_ready(item, main);
+            }
+        }
+    }
+
+    /// Waits in the poller for at most `timeout` and queues the ready descriptors.
+    fn wait_in_poller(&self, timeout: Option<Duration>) {
+        let mut io = self.io.borrow_mut();
+        let waited = io.wait(&self.shared.poller, timeout);
+        self.shared.awake();
+        if let Err(error) = waited {
+            drop(io);
+            let context =
+                ExceptionContext::new(format!("poll: waiting for I/O failed: {error}"), None, None);
+            self.call_exception_handler(&context);
+        } else {
+            self.ready.with_items(|ready| {
+                io.dispatch(|fd, writable| ready.push_back(Ready::Io(IoReady { fd, writable })));
+            });
+        }
+    }
+
+    /// Blocks for at most `timeout` (in the poller if descriptors are registered, else
+    /// parked: see `shared.rs`), then queues ready descriptors and injected work.
+    fn poll(&self, timeout: Option<Duration>) {
+        let has_io = !self.io.borrow().is_empty();
+        let zero = timeout == Some(Duration::ZERO);
+        if has_io {
+            // Work injected since the loop last looked: look for descriptors, don't block.
+            let timeout = if !zero && self.shared.prepare_sleep(Sleep::Poller) {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            self.wait_in_poller(timeout);
+        } else if !zero {
+            if !self.shared.prepare_sleep(Sleep::Park) {
+                self.shared.park(timeout);
+            }
+            self.shared.awake();
+        }
+        let mut injected = self.injected.take();
+        self.shared.drain(&mut injected);
+        for item in injected.drain(..) {
+            match item {
+                Injected::Wake(waker) => {
+                    let task = task_of(&waker).expect("only task wakers are injected");
+                    // SAFETY: `waker` keeps the task alive; only its `Sync` part is read.
+                    let wake = unsafe { &(*task.as_ptr()).wake };
+                    wake.queued
+                        .store(false, std::sync::atomic::Ordering::Release);
+                    // SAFETY: a waker injected into this loop's queue is one of its tasks'
+                    // (`waker.rs`), alive while `waker` is, and this is the loop's thread.
+                    unsafe { self.ready.schedule_woken(task) };
+                }
+                Injected::Call(f) => self.push_ready(Ready::Remote(f)),
+                Injected::Stop => self.push_ready(Ready::Stop),
+            }
+        }
+        *self.injected.borrow_mut() = injected;
+    }
+
+    fn describe(&self, item: &Ready, main: &MainStep<'_>) -> (String, Option<TaskRef>) {
+        match item {
+            Ready::Step(task) => {
+                let _ = main;
+                let task = TaskRef { task: task.clone() };
+                (format!("{task:?}"), Some(task))
+            }
+            Ready::Callback(_) | Ready::Remote(_) => ("<Handle>".to_owned(), None),
+            Ready::Wake(_) | Ready::WakeTask(_) => ("<TimerHandle sleep wake-up>".to_owned(), None),
+            Ready::Io(IoReady { fd, writable }) => {
+                let kind = if *writable { "writer" } else { "reader" };
+                (format!("<Handle {kind} fd={fd}>"), None)
+            }
+            Ready::Stop => ("<Handle stop>".to_owned(), None),
+        }
+    }
+
+    fn run_ready(&self, item: Ready, main: &mut MainStep<'_>) {
+        match item {
+            Ready::Step(task) => self.run_step(task, main),
+            Ready::Callback(callback) => self.guarded("callback", || callback.run()),
+            Ready::Wake(waker) => waker.wake(),
+            Ready::WakeTask(task) => self.schedule(&task),
+            Ready::Io(IoReady { fd, writable }) => {
+                let callback = self.io.borrow().callback(fd, writable);
+                if let Some(callback) = callback {
+                    self.guarded("I/O callback", || (callback.borrow_mut())());
+                }
+            }
+            Ready::Stop => self.stopping.set(true),
+            Ready::Remote(f) => self.guarded("call_soon_threadsafe callback", f),
+        }
+    }
+
+    /// Runs a callback, reporting a panic through the exception handler (asyncio's
+    /// "Exception in callback ...") instead of unwinding through the loop.
+    fn guarded(&self, what: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            let context = ExceptionContext::new(
+                format!("Exception in {what}"),
+                None,
+                Some(Panic::from_payload(&*payload)),
+            );
+            self.call_exception_handler(&context);
+        }
+    }
+
+    fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {
+        let header = task.header();
+        header.flags().set(Flag::SCHEDULED, false);
+        if header.done() {
+            // Finished (or aborted) since the step was queued.
+            return;
+        }
+        let waiting_on = header.local.waiting_on.take();
+        drop(waiting_on);
+        let previous = self.current.replace(Some(task.clone()));
+        let finished = match main {
+            Some((main_task, step)) if *main_task == task.as_ptr() => step(),
+            _ => task.step(),
+        };
+        let stepped = std::mem::replace(&mut *self.current.borrow_mut(), previous);
+        drop(stepped);
+        if finished {
+            self.finish(task);
+        }
+    }
+
+    /// A task has ended: out of the registry, then its done actions in order.
+    fn finish(&self, task: TaskRc) {
+        let removed = self.tasks.borrow_mut().remove(&task);
+        drop(removed);
+        let task = TaskRef { task };
+        let header = task.task.header();
+        let waiting_on = header.local.waiting_on.take();
+        drop(waiting_on);
+        if header.flags().get(Flag::IS_MAIN) {
+            // run_until_complete's done callback (added first): stop after this iteration's
+            // successor has run, as asyncio's `_run_until_complete_cb`.
+            self.push_ready(Ready::Stop);
+        }
+        let actions = header.take_done_actions();
+        run_done_actions(actions, &task.task, Some(self));
+        if !header.flags().get(Flag::HANDLE_ALIVE) && header.unretrieved_panic() {
+            report_unretrieved(&task.task);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Layer 3 (the iteration): the loop's state, [`LoopInner`], and the operations every part
+//! of the loop asks of it: queue a step or a callback, arm or cancel a timer, spawn a task,
+//! report to the exception handler. It implements `context.rs`'s `Schedule` trait, through
+//! which the layers below reach it without naming it. The iteration itself is in
+//! `iteration.rs`, closing in `shutdown.rs`, the public handle in `event_loop.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use crate::callback::{Callback, CallbackCell};
+use crate::context::{LoopRef, Schedule};
+use crate::error::Panic;
+use crate::exception::{ExceptionContext, default_exception_handler};
+use crate::header::TaskRc;
+use crate::raw::new_task;
+use crate::reactor::Io;
+use crate::ready::{Ready, ReadyQueue};
+use crate::registry::Registry;
+use crate::shared::{Injected, Shared};
+use crate::task::Task;
+use crate::task_ref::TaskRef;
+use crate::timers::{TimerEntry, TimerId, Timers};
+use crate::waker::task_of;
+
+/// Default `slow_callback_duration`, as asyncio's.
+const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
+
+/// The instant `time()` counts from: one for the process, so loops agree.
+pub(crate) fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// The loop's exception handler.
+pub(crate) type ExceptionHandler = Rc<dyn Fn(&ExceptionContext)>;
+
+/// The loop's state, owned through `Rc` by the [`EventLoop`](crate::EventLoop) handles and
+/// the thread-local running-loop slots (`running.rs`, `context.rs`).
+pub(crate) struct LoopInner {
+    pub(crate) shared: Arc<Shared>,
+    /// Shared with `context.rs`'s slots, so that a wake reaches it without the loop.
+    pub(crate) ready: Rc<ReadyQueue>,
+    pub(crate) timers: RefCell<Timers>,
+    pub(crate) tasks: RefCell<Registry>,
+    pub(crate) io: RefCell<Io>,
+    pub(crate) injected: RefCell<Vec<Injected>>,
+    pub(crate) running: Cell<bool>,
+    pub(crate) stopping: Cell<bool>,
+    /// The task whose step is running.
+    pub(crate) current: RefCell<Option<TaskRc>>,
+    pub(crate) debug: Cell<bool>,
+    pub(crate) slow_callback: Cell<Duration>,
+    pub(crate) handler: RefCell<Option<ExceptionHandler>>,
+}
+
+impl LoopInner {
+    pub(crate) fn new() -> LoopInner {
+        let shared = Shared::new().expect("new_event_loop: cannot create the poller");
+        let debug = std::env::var_os("ASYNCIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
+        LoopInner {
+            shared: Arc::new(shared),
+            ready: Rc::new(ReadyQueue::default()),
+            timers: RefCell::new(Timers::new()),
+            tasks: RefCell::new(Registry::default()),
+            io: RefCell::new(Io::default()),
+            injected: RefCell::new(Vec::new()),
+            running: Cell::new(false),
+            stopping: Cell::new(false),
+            current: RefCell::new(None),
+            debug: Cell::new(debug),
+            slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
+            handler: RefCell::new(None),
+        }
+    }
+
+    pub(crate) fn push_ready(&self, item: Ready) {
+        self.ready.push(item);
+    }
+
+    /// Queues the next step of `task`, unless it is queued already or done.
+    pub(crate) fn schedule(&self, task: &TaskRc) {
+        self.ready.schedule(task);
+    }
+
+    /// Queues `callback` for the next iteration, unless the loop is closed.
+    pub(crate) fn push_callback(&self, callback: Rc<dyn Callback>) {
+        if !self.ready.is_closed() {
+            self.push_ready(Ready::Callback(callback));
+        }
+    }
+
+    /// Schedules `f` for the next iteration (asyncio's `call_soon`); returns the callback,
+    /// for its handle.
+    pub(crate) fn call_soon(&self, f: impl FnOnce() + 'static) -> Rc<dyn Callback> {
+        let callback = CallbackCell::new_rc(f);
+        self.push_callback(Rc::clone(&callback));
+        callback
+    }
+
+    pub(crate) fn insert_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
+        self.timers.borrow_mut().insert(deadline, entry)
+    }
+
+    /// What a timer that must wake `waker` stores: the running task's key when `waker` is
+    /// that task's own (no clone, and firing it needs no waker), else a clone of `waker`.
+    pub(crate) fn wake_entry(&self, waker: &Waker) -> TimerEntry {
+        if let Some(task) = &*self.current.borrow()
+            && task_of(waker) == Some(task.as_ptr())
+        {
+            return TimerEntry::WakeTask(task.clone());
+        }
+        TimerEntry::Wake(waker.clone())
+    }
+
+    pub(crate) fn cancel_timer(&self, id: TimerId) {
+        let removed = self.timers.borrow_mut().cancel(id);
+        drop(removed);
+    }
+
+    pub(crate) fn timer_fired(&self, id: TimerId) -> bool {
+        self.timers.borrow().has_fired(id)
+    }
+
+    pub(crate) fn spawn<F: std::future::Future + 'static>(
+        &self,
+        name: Option<String>,
+        future: F,
+    ) -> Task<F::Output> {
+        let task = new_task(&self.shared, name, false, future);
+        if self.ready.is_closed() {
+            // asyncio refuses with "Event loop is closed"; here the task is born cancelled
+            // so the handle still answers honestly.
+            task.abort();
+        } else {
+            self.tasks.borrow_mut().insert(task.clone());
+            self.schedule(&task);
+        }
+        // SAFETY: `task` runs `future`, whose output is `F::Output`.
+        unsafe { Task::from_raw(task) }
+    }
+
+    pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.handler.borrow().clone();
+        match handler {
+            Some(handler) => {
+                // A panicking handler must not take the loop down.
+                if catch_unwind(AssertUnwindSafe(|| handler(context))).is_err() {
+                    default_exception_handler(context);
+                }
+            }
+            None => default_exception_handler(context),
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.ready.is_closed()
+    }
+
+    /// This loop as `context.rs` keeps it.
+    pub(crate) fn as_loop_ref(self: &Rc<Self>) -> LoopRef {
+        LoopRef {
+            queue: Rc::clone(&self.ready),
+            scheduler: Rc::clone(self) as Rc<dyn Schedule>,
+        }
+    }
+}
+
+impl Schedule for LoopInner {
+    fn call_soon(&self, callback: Rc<dyn Callback>) {
+        self.push_callback(callback);
+    }
+
+    fn note_waiting_on(&self, task: TaskRc) {
+        if let Some(current) = &*self.current.borrow() {
+            current.header().local.waiting_on.set(Some(task));
+        }
+    }
+
+    fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>) {
+        let task = task.map(|task| TaskRef { task });
+        self.call_exception_handler(&ExceptionContext::new(message, task, panic));
+    }
+}
