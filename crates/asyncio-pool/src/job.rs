@@ -6,6 +6,9 @@
 //! as `Arc<dyn Completion<T>>`. The lock is uncontended in the common case (the worker takes
 //! it twice, the awaiting side once per poll), which costs an atomic swap each way; `std`
 //! offers no safe way to move a `T` between threads with less.
+//!
+//! Dropping a closure or a result and waking a waker run someone else's code; they happen
+//! outside the lock and through [`unwind::contain`] (the rule is in `unwind.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -18,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{JobError, PoolError};
 use crate::park;
+use crate::unwind::{self, panic_message};
 
 /// The worker's view of a job: run it, or cancel it if the pool is cancelling queued work.
 pub(crate) trait Runnable: Send + Sync {
@@ -27,6 +31,23 @@ pub(crate) trait Runnable: Send + Sync {
     fn run(&self, returned: &dyn Fn());
     /// Cancels the job if it is still queued; `true` if it is (now or already) cancelled.
     fn cancel(&self) -> bool;
+}
+
+/// Lets go of the queue's reference to a job. Once the caller has dropped its `Job` this is
+/// the last reference, and it drops a result nobody claimed, whose `Drop` is user code.
+pub(crate) fn release(job: Arc<dyn Runnable>) {
+    unwind::contain("a job's result panicked while being dropped", move || {
+        drop(job)
+    });
+}
+
+/// Wakes whoever awaits a job. A foreign waker may panic in `wake`, or in its drop when
+/// this was its last reference.
+fn wake(waker: Waker) {
+    unwind::contain(
+        "a job's waker panicked while being woken or dropped",
+        move || waker.wake(),
+    );
 }
 
 /// The caller's view of a job, with the function's type erased.
@@ -90,7 +111,7 @@ where
             slot.waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            wake(waker);
         }
     }
 }
@@ -134,10 +155,14 @@ where
             slot.cancelled = true;
             (f, slot.waker.take())
         };
-        // The function's captures may run arbitrary `Drop` code: not under the lock.
-        drop(f);
+        // The function's captures may run arbitrary `Drop` code: not under the lock, and
+        // not able to stop the waiter from hearing of the cancellation.
+        unwind::contain(
+            "a cancelled job's closure panicked while being dropped",
+            move || drop(f),
+        );
         if let Some(waker) = waker {
-            waker.wake();
+            wake(waker);
         }
         true
     }
@@ -181,23 +206,13 @@ where
     }
 }
 
-/// The text of a panic payload: `panic!` gives a `&str` or a `String`.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "<panic payload that is not a string>".to_owned()
-    }
-}
-
 /// A job submitted to a [`ThreadPool`](crate::ThreadPool): asyncio's `Future` from
 /// `run_in_executor`, and `concurrent.futures.Future`.
 ///
 /// Await it from any runtime (it only uses [`std::task::Waker`]), or block on it with
 /// [`wait`](Job::wait) / [`result`](Job::result). Dropping it does not stop the work (a
-/// thread cannot be interrupted); the result is then dropped when the job finishes.
+/// thread cannot be interrupted); the result is then dropped on the worker when the job
+/// finishes, and a panic in its `Drop` is reported on stderr, not fatal to the worker.
 ///
 /// ```
 /// let pool = asyncio_pool::ThreadPool::new(2)?;
@@ -265,7 +280,9 @@ impl<T> Job<T> {
 
     /// Cancels the job if it has not started yet, as `Future.cancel()`: `true` if it is
     /// cancelled (its function will never run and awaiting it gives
-    /// `Err(JobError::Cancelled)`), `false` if it is running or finished.
+    /// `Err(JobError::Cancelled)`), `false` if it is running or finished. The closure is
+    /// dropped here; a panic in its `Drop` is reported on stderr rather than propagated, as
+    /// wherever the pool drops a closure.
     pub fn cancel(&self) -> bool {
         self.cell.cancel()
     }
@@ -343,6 +360,34 @@ mod tests {
         cell.run(&|| ());
         assert!(!job.cancel(), "a finished job cannot be cancelled");
         assert!(!job.cancelled());
+    }
+
+    /// A value whose drop panics (quiet while already unwinding, so a failure stays readable).
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("the closure panicked in drop");
+            }
+        }
+    }
+
+    #[test]
+    fn cancel_contains_a_closure_that_panics_when_dropped_and_still_wakes_the_waiter() {
+        let bomb = PanicsOnDrop;
+        let cell = JobCell::new(move || drop(bomb));
+        let mut job = Job::new(cell.clone());
+        let wakes = Arc::new(CountWakes(Default::default()));
+        assert!(poll_once(&mut job, &Waker::from(wakes.clone())).is_pending());
+        // Workers and `shutdown` call this on their own threads, with bookkeeping after it.
+        let cancelled = panic::catch_unwind(AssertUnwindSafe(|| Runnable::cancel(&*cell)));
+        assert_eq!(
+            cancelled.ok(),
+            Some(true),
+            "the drop's panic escaped cancel"
+        );
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(job.wait(), Err(JobError::Cancelled));
     }
 
     #[test]

@@ -51,6 +51,7 @@ mod park;
 mod pool;
 mod shared;
 mod stats;
+mod unwind;
 mod worker;
 
 pub use builder::{Builder, DEFAULT_IDLE_TIMEOUT, default_max_workers};

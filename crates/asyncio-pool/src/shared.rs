@@ -21,7 +21,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::error::PoolError;
-use crate::job::Runnable;
+use crate::job::{self, Runnable};
 use crate::worker;
 
 /// What travels on the queue.
@@ -238,8 +238,10 @@ impl Shared {
         let mut stops = 0;
         while let Ok(message) = self.receiver.try_recv() {
             match message {
-                Message::Run(job) => {
-                    job.cancel();
+                Message::Run(runnable) => {
+                    // Contains its closure's drop: the stops below must still be sent.
+                    runnable.cancel();
+                    job::release(runnable);
                 }
                 Message::Stop => stops += 1,
             }

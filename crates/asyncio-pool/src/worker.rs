@@ -7,6 +7,7 @@ use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
+use crate::job;
 use crate::shared::{Message, Shared};
 
 thread_local! {
@@ -38,14 +39,18 @@ fn work(shared: Arc<Shared>) {
     POOL.with(|pool| pool.set(pool_id(&shared)));
     while let Some(message) = shared.next_message() {
         match message {
-            Message::Run(job) if shared.cancelling() => {
-                job.cancel();
+            Message::Run(runnable) if shared.cancelling() => {
+                runnable.cancel();
                 shared.returned();
+                job::release(runnable);
             }
             // Counting this worker idle again before the result is published means a
             // caller that submits its next job as soon as it has this one's result finds
             // this worker available instead of starting another.
-            Message::Run(job) => job.run(&|| shared.returned()),
+            Message::Run(runnable) => {
+                runnable.run(&|| shared.returned());
+                job::release(runnable);
+            }
             Message::Stop => {
                 shared.stopped();
                 break;
