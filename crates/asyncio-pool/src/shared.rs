@@ -191,6 +191,20 @@ impl Shared {
         self.alive.fetch_sub(1, Ordering::SeqCst);
     }
 
+    /// A worker leaves without retiring or taking a `Stop` (it unwound): it gives back its
+    /// place in the counts, and a thread starts in its stead if the queue needs one. Called
+    /// before the worker's `thread_exited`, so a shutdown waiting for the threads cannot
+    /// see zero before the replacement is counted and its handle kept.
+    pub(crate) fn abandoned(self: &Arc<Self>, idle: bool) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+        if idle {
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+        }
+        // A pending `Stop` counts as queued, so after shutdown the replacement takes the
+        // one this worker left behind. If no thread can start, a later submit retries.
+        let _ = self.grow_if_needed();
+    }
+
     /// Whether queued jobs are to be cancelled rather than run.
     pub(crate) fn cancelling(&self) -> bool {
         self.cancelling.load(Ordering::Relaxed)
@@ -264,13 +278,15 @@ impl Shared {
         }
         drop(guard);
         // Every worker is done with the pool; joining also waits out the threads' own
-        // teardown, so they are gone from the process when `shutdown` returns. No thread
-        // starts after shutdown, so the list is complete.
+        // teardown, so they are gone from the process when `shutdown` returns. The only
+        // thread that starts after shutdown replaces one that unwound, and is listed before
+        // that one stops counting, so the list is complete.
         let me = thread::current().id();
         let handles = mem::take(&mut *lock(&self.handles));
         for handle in handles {
             if handle.thread().id() != me {
-                // Jobs' panics are caught, so a worker thread never ends in a panic.
+                // User code's panics are contained, so this is never an error; should one
+                // escape anyway, the worker's seat already gave its counts back.
                 let _ = handle.join();
             }
         }

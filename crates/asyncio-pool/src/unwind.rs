@@ -14,6 +14,9 @@
 //!   caller that happens to run the code is not the right one to die of it.
 //! - Caught payloads are dropped through [`discard`], since a payload's own `Drop` may
 //!   panic too.
+//!
+//! Behind that, a worker's place in the counts is a guard (`Seat` in `worker.rs`) whose
+//! drop gives it back, so even a panic that escaped would leave the counts right.
 
 use std::any::Any;
 use std::io::{self, Write};
