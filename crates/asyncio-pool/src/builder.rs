@@ -65,6 +65,8 @@ impl Builder {
 
     /// How long an idle worker waits for a job before its thread exits (default
     /// [`DEFAULT_IDLE_TIMEOUT`]). A new thread starts when work comes again.
+    /// `Duration::MAX` (or any timeout too long to be a deadline) keeps idle workers for
+    /// the pool's lifetime.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = Some(timeout);
         self

@@ -254,7 +254,8 @@ impl<T: Send + 'static> Job<T> {
 
     /// Blocks for at most `timeout` (`Future.result(timeout)`): the job's result, or
     /// `Err(JobError::TimedOut)` if it has not finished by then, in which case the job goes
-    /// on and can be waited for again.
+    /// on and can be waited for again. A timeout too long to be a deadline (such as
+    /// `Duration::MAX`) waits as long as it takes, as [`wait`](Job::wait) does.
     ///
     /// # Panics
     /// If the result was already taken (by an earlier `result` or a completed `.await`).
@@ -267,8 +268,9 @@ impl<T: Send + 'static> Job<T> {
     /// # Ok::<(), asyncio_pool::PoolError>(())
     /// ```
     pub fn result(&mut self, timeout: Duration) -> Result<T, JobError> {
-        park::wait_until(self, Some(Instant::now() + timeout))
-            .unwrap_or(Err(JobError::TimedOut(timeout)))
+        // `Instant + Duration` panics on overflow; past what `Instant` can hold, no deadline.
+        let deadline = Instant::now().checked_add(timeout);
+        park::wait_until(self, deadline).unwrap_or(Err(JobError::TimedOut(timeout)))
     }
 }
 

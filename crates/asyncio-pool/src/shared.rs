@@ -153,6 +153,8 @@ impl Shared {
 
     fn wait_for_message(&self) -> Option<Message> {
         loop {
+            // An idle timeout too long to be a deadline (`Duration::MAX`) never expires:
+            // crossbeam checks the `Instant` addition and then waits without one.
             match self.receiver.recv_timeout(self.config.idle_timeout) {
                 Ok(message) => return Some(message),
                 Err(RecvTimeoutError::Timeout) if self.retire() => return None,
