@@ -135,10 +135,20 @@ where
                 }
             }
         };
-        let output = panic::catch_unwind(AssertUnwindSafe(f))
-            .map_err(|payload| JobError::Panicked(panic_message(payload.as_ref())));
+        let (output, payload) = match panic::catch_unwind(AssertUnwindSafe(f)) {
+            Ok(value) => (Ok(value), None),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                (Err(JobError::Panicked(message)), Some(payload))
+            }
+        };
         returned();
         self.finish(output);
+        // A payload (`panic_any`) may panic when dropped: only once the worker is counted
+        // idle again and the result is out, and contained.
+        if let Some(payload) = payload {
+            unwind::discard(payload);
+        }
     }
 
     fn cancel(&self) -> bool {

@@ -178,3 +178,19 @@ fn shutdown_cancelling_a_closure_that_panics_when_dropped_still_stops_the_worker
     assert_eq!(running.result(LIMIT), Ok(()));
     shutdown_returns(&pool);
 }
+
+#[test]
+fn a_panic_payload_that_panics_when_dropped_leaves_the_worker_serving() {
+    let pool = pool("payload");
+    let mut job = pool
+        .submit(|| -> u8 { std::panic::panic_any(PanicsOnDrop("a panic's payload")) })
+        .unwrap();
+    assert_eq!(
+        job.result(LIMIT),
+        Err(JobError::Panicked(
+            "<panic payload that is not a string>".into()
+        ))
+    );
+    same_worker_still_serves(&pool);
+    shutdown_returns(&pool);
+}
