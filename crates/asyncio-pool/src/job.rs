@@ -4,11 +4,13 @@
 //!
 //! The same `Arc` is both: the queue carries it as `Arc<dyn Runnable>`, the caller holds it
 //! as `Arc<dyn Completion<T>>`. The lock is uncontended in the common case (the worker takes
-//! it twice, the awaiting side once per poll), which costs an atomic swap each way; `std`
-//! offers no safe way to move a `T` between threads with less.
+//! it twice, the awaiting side once per poll, twice when it stores a new waker), which costs
+//! an atomic swap each way; `std` offers no safe way to move a `T` between threads with
+//! less.
 //!
-//! Dropping a closure or a result and waking a waker run someone else's code; they happen
-//! outside the lock and through [`unwind::contain`] (the rule is in `unwind.rs`).
+//! Dropping a closure or a result and cloning, waking or dropping a waker run someone else's
+//! code; they happen outside the lock, and all but the clone through [`unwind::contain`]
+//! (the rule is in `unwind.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -38,6 +40,13 @@ pub(crate) trait Runnable: Send + Sync {
 pub(crate) fn release(job: Arc<dyn Runnable>) {
     unwind::contain("a job's result panicked while being dropped", move || {
         drop(job)
+    });
+}
+
+/// Drops a waker the job no longer needs; a foreign waker's drop may panic.
+fn drop_waker(waker: Waker) {
+    unwind::contain("a job's waker panicked while being dropped", move || {
+        drop(waker)
     });
 }
 
@@ -73,6 +82,19 @@ struct Slot<F, T> {
     cancelled: bool,
 }
 
+impl<F, T> Slot<F, T> {
+    /// The result, if the job has finished and it was not taken yet.
+    fn take_output(&mut self) -> Option<Result<T, JobError>> {
+        if !matches!(self.stage, Stage::Finished(_)) {
+            return None;
+        }
+        match mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Finished(output) => Some(output),
+            _ => None,
+        }
+    }
+}
+
 /// The shared state of one job.
 pub(crate) struct JobCell<F, T> {
     slot: Mutex<Slot<F, T>>,
@@ -99,8 +121,9 @@ where
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot<F, T>> {
-        // No code that can panic runs under this lock (the job's function and wakers run
-        // outside it), so a poisoned lock still holds consistent state.
+        // Only our own code runs under this lock (closures, results and wakers are handled
+        // outside it), and none of it panics, so a poisoned lock would still hold
+        // consistent state.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -185,22 +208,32 @@ where
 {
     fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, JobError>> {
         let mut slot = self.lock();
-        match slot.stage {
-            Stage::Finished(_) => match mem::replace(&mut slot.stage, Stage::Taken) {
-                Stage::Finished(output) => Poll::Ready(output),
-                _ => Poll::Pending,
-            },
-            Stage::Taken => {
-                drop(slot);
-                panic!("Job polled after its result was taken")
-            }
-            Stage::Queued(_) | Stage::Running => {
-                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    slot.waker = Some(cx.waker().clone());
-                }
-                Poll::Pending
-            }
+        if matches!(slot.stage, Stage::Taken) {
+            drop(slot);
+            panic!("Job polled after its result was taken");
         }
+        if let Some(output) = slot.take_output() {
+            return Poll::Ready(output);
+        }
+        if slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
+        }
+        drop(slot);
+        // Cloning the new waker and dropping the old one run the runtime's code, which may
+        // call back into this job or the pool: not under the lock. A panicking clone goes
+        // to the poller, as nothing was registered that could wake it.
+        let waker = cx.waker().clone();
+        let mut slot = self.lock();
+        // The job may have finished meanwhile; only this `Job` takes the result.
+        let (poll, unused) = match slot.take_output() {
+            Some(output) => (Poll::Ready(output), Some(waker)),
+            None => (Poll::Pending, slot.waker.replace(waker)),
+        };
+        drop(slot);
+        if let Some(waker) = unused {
+            drop_waker(waker);
+        }
+        poll
     }
 
     fn cancel(&self) -> bool {
@@ -400,6 +433,34 @@ mod tests {
         );
         assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert_eq!(job.wait(), Err(JobError::Cancelled));
+    }
+
+    /// A foreign waker whose last reference panics when dropped.
+    struct PanicsWhenDropped {
+        _bomb: PanicsOnDrop,
+    }
+    impl Wake for PanicsWhenDropped {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn a_replaced_waker_that_panics_when_dropped_is_contained() {
+        let cell = JobCell::new(|| 3);
+        let mut job = Job::new(cell.clone());
+        let first = Waker::from(Arc::new(PanicsWhenDropped {
+            _bomb: PanicsOnDrop,
+        }));
+        assert!(poll_once(&mut job, &first).is_pending());
+        drop(first);
+        let wakes = Arc::new(CountWakes(Default::default()));
+        let second = Waker::from(wakes.clone());
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            poll_once(&mut job, &second).is_pending()
+        }));
+        assert_eq!(polled.ok(), Some(true), "the drop's panic escaped poll");
+        cell.run(&|| ());
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(poll_once(&mut job, &second), Poll::Ready(Ok(3)));
     }
 
     #[test]

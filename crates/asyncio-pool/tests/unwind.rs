@@ -49,6 +49,30 @@ impl Wake for PanicsWhenDropped {
     fn wake(self: Arc<Self>) {}
 }
 
+/// A waker whose teardown, run when its last reference drops, calls back into the pool:
+/// shutting it down and cancelling queued work, as an executor that owns the pool might.
+struct ShutsDownWhenDropped(ThreadPool);
+
+impl Wake for ShutsDownWhenDropped {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for ShutsDownWhenDropped {
+    fn drop(&mut self) {
+        self.0.shutdown(false, true);
+    }
+}
+
+/// A waker that counts its wakes.
+#[derive(Default)]
+struct CountsWakes(std::sync::atomic::AtomicUsize);
+
+impl Wake for CountsWakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 fn pool(prefix: &str) -> ThreadPool {
     ThreadPool::builder()
         .max_workers(1)
@@ -192,5 +216,39 @@ fn a_panic_payload_that_panics_when_dropped_leaves_the_worker_serving() {
         ))
     );
     same_worker_still_serves(&pool);
+    shutdown_returns(&pool);
+}
+
+#[test]
+fn a_waker_replaced_by_a_poll_may_call_back_into_the_pool_when_dropped() {
+    let pool = pool("reenter");
+    let mut gate = Gate::new();
+    let mut running = gate.occupy(&pool);
+    let mut queued = pool.submit(|| 1).unwrap();
+    let first = Waker::from(Arc::new(ShutsDownWhenDropped(pool.clone())));
+    register(&mut queued, &first);
+    drop(first);
+    // Polling with another waker replaces the first one, whose drop then cancels `queued`
+    // through the pool: that must not happen under the job's lock. On a helper thread, so
+    // that a deadlock fails the test instead of hanging it.
+    let (polled_tx, polled_rx) = crossbeam_channel::bounded(1);
+    let counter = Arc::new(CountsWakes::default());
+    let second = Waker::from(Arc::clone(&counter));
+    thread::spawn(move || {
+        let poll = Pin::new(&mut queued).poll(&mut Context::from_waker(&second));
+        let _ = polled_tx.send((poll.is_pending(), queued));
+    });
+    let (pending, mut queued) = polled_rx
+        .recv_timeout(LIMIT)
+        .expect("the poll deadlocked dropping the waker it replaced");
+    assert!(pending, "the job was still queued when polled");
+    assert_eq!(
+        counter.0.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the cancellation woke the new waker"
+    );
+    assert_eq!(queued.result(LIMIT), Err(JobError::Cancelled));
+    gate.open();
+    assert_eq!(running.result(LIMIT), Ok(()));
     shutdown_returns(&pool);
 }
