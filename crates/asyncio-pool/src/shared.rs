@@ -107,20 +107,24 @@ impl Shared {
         if self.receiver.len() <= self.idle.load(Ordering::SeqCst) || !self.claim_worker_slot() {
             return Ok(());
         }
+        // Counted before it exists, so a racing submit sees the worker coming; the
+        // reservation gives the counts back unless the thread starts, even if spawning
+        // panics (std panics on some thread names).
         self.threads.fetch_add(1, Ordering::SeqCst);
         self.idle.fetch_add(1, Ordering::SeqCst);
+        let reservation = Reservation(self);
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
         match worker::spawn(self, index) {
             Ok(handle) => {
+                // The thread does its own bookkeeping from here.
+                mem::forget(reservation);
                 let mut handles = lock(&self.handles);
                 handles.retain(|handle| !handle.is_finished());
                 handles.push(handle);
                 Ok(())
             }
             Err(error) => {
-                self.idle.fetch_sub(1, Ordering::SeqCst);
-                self.alive.fetch_sub(1, Ordering::SeqCst);
-                self.thread_exited();
+                drop(reservation);
                 if self.alive.load(Ordering::SeqCst) == 0 {
                     Err(PoolError::Spawn(error.to_string()))
                 } else {
@@ -311,6 +315,18 @@ impl Shared {
 /// broken state behind.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A worker counted in `alive`, `idle` and `threads` whose thread is not started yet; gives
+/// the counts back when dropped.
+struct Reservation<'a>(&'a Shared);
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.0.idle.fetch_sub(1, Ordering::SeqCst);
+        self.0.alive.fetch_sub(1, Ordering::SeqCst);
+        self.0.thread_exited();
+    }
 }
 
 /// Leaves the submit gate when the submit is done, whatever the outcome.

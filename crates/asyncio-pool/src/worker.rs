@@ -23,6 +23,13 @@ thread_local! {
 /// Starts worker number `index` of `shared`'s pool, named `PREFIX_index`.
 pub(crate) fn spawn(shared: &Arc<Shared>, index: usize) -> io::Result<JoinHandle<()>> {
     let config = &shared.config;
+    // std panics on such a name; an error makes it a failed start like any other.
+    if config.thread_name_prefix.contains('\0') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a thread name may not contain a NUL byte",
+        ));
+    }
     let mut builder = thread::Builder::new().name(format!("{}_{index}", config.thread_name_prefix));
     if let Some(size) = config.stack_size {
         builder = builder.stack_size(size);

@@ -13,7 +13,7 @@ use std::task::{Context, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use asyncio_pool::{JobError, ThreadPool};
+use asyncio_pool::{JobError, PoolError, ThreadPool};
 use common::Gate;
 
 /// Long enough for any healthy pool, short enough that a wedged one fails the test quickly.
@@ -251,4 +251,21 @@ fn a_waker_replaced_by_a_poll_may_call_back_into_the_pool_when_dropped() {
     gate.open();
     assert_eq!(running.result(LIMIT), Ok(()));
     shutdown_returns(&pool);
+}
+
+#[test]
+fn a_thread_name_std_refuses_is_a_spawn_error_not_a_phantom_worker() {
+    let pool = ThreadPool::builder()
+        .max_workers(1)
+        .thread_name_prefix("nul\0byte")
+        .build()
+        .unwrap();
+    let submitted =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.submit(|| 1).err()));
+    // A worker counted but never started would keep this waiting forever.
+    shutdown_returns(&pool);
+    assert!(
+        matches!(submitted, Ok(Some(PoolError::Spawn(_)))),
+        "{submitted:?}"
+    );
 }
