@@ -15,8 +15,10 @@
 //! - Caught payloads are dropped through [`discard`], since a payload's own `Drop` may
 //!   panic too.
 //!
-//! Behind that, a worker's place in the counts is a guard (`Seat` in `worker.rs`) whose
-//! drop gives it back, so even a panic that escaped would leave the counts right.
+//! Behind that, the counts themselves are held by guards whose drop gives them back: a
+//! worker's place (`Seat` in `worker.rs`, which also starts a replacement) and a worker
+//! counted before its thread exists (`Reservation` in `shared.rs`). So even a panic that
+//! escaped, ours or std's, would leave the counts right and shutdown able to finish.
 
 use std::any::Any;
 use std::io::{self, Write};
