@@ -26,6 +26,10 @@ use crate::park;
 use crate::unwind::{self, panic_message};
 
 /// The worker's view of a job: run it, or cancel it if the pool is cancelling queued work.
+///
+/// Neither method unwinds: the user code they run is caught or contained, so the caller's
+/// bookkeeping after them always happens. The queue's reference is let go through
+/// [`release`].
 pub(crate) trait Runnable: Send + Sync {
     /// Runs the function if the job is still queued, stores its result and wakes the waiter.
     /// Calls `returned` exactly once: after the function returned (or at once if the job
