@@ -57,7 +57,9 @@ impl Builder {
     }
 
     /// Worker threads are named `PREFIX_M` (M counts the pool's threads from 0). The
-    /// default prefix is CPython's `ThreadPoolExecutor-N`, N counting pools from 0.
+    /// default prefix is CPython's `ThreadPoolExecutor-N`, N counting pools from 0. A prefix
+    /// with a NUL byte cannot name a thread: such a pool starts none, and `submit` fails
+    /// with [`PoolError::Spawn`].
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name_prefix = Some(prefix.into());
         self
@@ -65,6 +67,8 @@ impl Builder {
 
     /// How long an idle worker waits for a job before its thread exits (default
     /// [`DEFAULT_IDLE_TIMEOUT`]). A new thread starts when work comes again.
+    /// `Duration::MAX` (or any timeout too long to be a deadline) keeps idle workers for
+    /// the pool's lifetime.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = Some(timeout);
         self

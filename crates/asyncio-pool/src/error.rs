@@ -14,8 +14,9 @@ pub enum PoolError {
     /// The pool was shut down ([`ThreadPool::shutdown`](crate::ThreadPool::shutdown)) and
     /// takes no new jobs.
     ShutDown,
-    /// The operating system refused to start a worker thread while the pool had none, so
-    /// nothing could run the job (the job was cancelled). The text is the OS error.
+    /// A worker thread could not be started while the pool had none, so nothing could run
+    /// the job (the job was cancelled). The text says why: usually the operating system's
+    /// error, or a thread name prefix with a NUL byte in it.
     Spawn(String),
 }
 

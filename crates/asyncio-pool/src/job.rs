@@ -4,8 +4,13 @@
 //!
 //! The same `Arc` is both: the queue carries it as `Arc<dyn Runnable>`, the caller holds it
 //! as `Arc<dyn Completion<T>>`. The lock is uncontended in the common case (the worker takes
-//! it twice, the awaiting side once per poll), which costs an atomic swap each way; `std`
-//! offers no safe way to move a `T` between threads with less.
+//! it twice, the awaiting side once per poll, twice when it stores a new waker), which costs
+//! an atomic swap each way; `std` offers no safe way to move a `T` between threads with
+//! less.
+//!
+//! Dropping a closure or a result and cloning, waking or dropping a waker run someone else's
+//! code; they happen outside the lock, and all but the clone through [`unwind::contain`]
+//! (the rule is in `unwind.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -18,8 +23,13 @@ use std::time::{Duration, Instant};
 
 use crate::error::{JobError, PoolError};
 use crate::park;
+use crate::unwind::{self, panic_message};
 
 /// The worker's view of a job: run it, or cancel it if the pool is cancelling queued work.
+///
+/// Neither method unwinds: the user code they run is caught or contained, so the caller's
+/// bookkeeping after them always happens. The queue's reference is let go through
+/// [`release`].
 pub(crate) trait Runnable: Send + Sync {
     /// Runs the function if the job is still queued, stores its result and wakes the waiter.
     /// Calls `returned` exactly once: after the function returned (or at once if the job
@@ -27,6 +37,30 @@ pub(crate) trait Runnable: Send + Sync {
     fn run(&self, returned: &dyn Fn());
     /// Cancels the job if it is still queued; `true` if it is (now or already) cancelled.
     fn cancel(&self) -> bool;
+}
+
+/// Lets go of the queue's reference to a job. Once the caller has dropped its `Job` this is
+/// the last reference, and it drops a result nobody claimed, whose `Drop` is user code.
+pub(crate) fn release(job: Arc<dyn Runnable>) {
+    unwind::contain("a job's result panicked while being dropped", move || {
+        drop(job)
+    });
+}
+
+/// Drops a waker the job no longer needs; a foreign waker's drop may panic.
+fn drop_waker(waker: Waker) {
+    unwind::contain("a job's waker panicked while being dropped", move || {
+        drop(waker)
+    });
+}
+
+/// Wakes whoever awaits a job. A foreign waker may panic in `wake`, or in its drop when
+/// this was its last reference.
+fn wake(waker: Waker) {
+    unwind::contain(
+        "a job's waker panicked while being woken or dropped",
+        move || waker.wake(),
+    );
 }
 
 /// The caller's view of a job, with the function's type erased.
@@ -50,6 +84,19 @@ struct Slot<F, T> {
     stage: Stage<F, T>,
     waker: Option<Waker>,
     cancelled: bool,
+}
+
+impl<F, T> Slot<F, T> {
+    /// The result, if the job has finished and it was not taken yet.
+    fn take_output(&mut self) -> Option<Result<T, JobError>> {
+        if !matches!(self.stage, Stage::Finished(_)) {
+            return None;
+        }
+        match mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Finished(output) => Some(output),
+            _ => None,
+        }
+    }
 }
 
 /// The shared state of one job.
@@ -78,8 +125,9 @@ where
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot<F, T>> {
-        // No code that can panic runs under this lock (the job's function and wakers run
-        // outside it), so a poisoned lock still holds consistent state.
+        // Only our own code runs under this lock (closures, results and wakers are handled
+        // outside it), and none of it panics, so a poisoned lock would still hold
+        // consistent state.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -90,7 +138,7 @@ where
             slot.waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            wake(waker);
         }
     }
 }
@@ -114,10 +162,20 @@ where
                 }
             }
         };
-        let output = panic::catch_unwind(AssertUnwindSafe(f))
-            .map_err(|payload| JobError::Panicked(panic_message(payload.as_ref())));
+        let (output, payload) = match panic::catch_unwind(AssertUnwindSafe(f)) {
+            Ok(value) => (Ok(value), None),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                (Err(JobError::Panicked(message)), Some(payload))
+            }
+        };
         returned();
         self.finish(output);
+        // A payload (`panic_any`) may panic when dropped: only once the worker is counted
+        // idle again and the result is out, and contained.
+        if let Some(payload) = payload {
+            unwind::discard(payload);
+        }
     }
 
     fn cancel(&self) -> bool {
@@ -134,10 +192,14 @@ where
             slot.cancelled = true;
             (f, slot.waker.take())
         };
-        // The function's captures may run arbitrary `Drop` code: not under the lock.
-        drop(f);
+        // The function's captures may run arbitrary `Drop` code: not under the lock, and
+        // not able to stop the waiter from hearing of the cancellation.
+        unwind::contain(
+            "a cancelled job's closure panicked while being dropped",
+            move || drop(f),
+        );
         if let Some(waker) = waker {
-            waker.wake();
+            wake(waker);
         }
         true
     }
@@ -150,22 +212,32 @@ where
 {
     fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, JobError>> {
         let mut slot = self.lock();
-        match slot.stage {
-            Stage::Finished(_) => match mem::replace(&mut slot.stage, Stage::Taken) {
-                Stage::Finished(output) => Poll::Ready(output),
-                _ => Poll::Pending,
-            },
-            Stage::Taken => {
-                drop(slot);
-                panic!("Job polled after its result was taken")
-            }
-            Stage::Queued(_) | Stage::Running => {
-                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    slot.waker = Some(cx.waker().clone());
-                }
-                Poll::Pending
-            }
+        if matches!(slot.stage, Stage::Taken) {
+            drop(slot);
+            panic!("Job polled after its result was taken");
         }
+        if let Some(output) = slot.take_output() {
+            return Poll::Ready(output);
+        }
+        if slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
+        }
+        drop(slot);
+        // Cloning the new waker and dropping the old one run the runtime's code, which may
+        // call back into this job or the pool: not under the lock. A panicking clone goes
+        // to the poller, as nothing was registered that could wake it.
+        let waker = cx.waker().clone();
+        let mut slot = self.lock();
+        // The job may have finished meanwhile; only this `Job` takes the result.
+        let (poll, unused) = match slot.take_output() {
+            Some(output) => (Poll::Ready(output), Some(waker)),
+            None => (Poll::Pending, slot.waker.replace(waker)),
+        };
+        drop(slot);
+        if let Some(waker) = unused {
+            drop_waker(waker);
+        }
+        poll
     }
 
     fn cancel(&self) -> bool {
@@ -181,23 +253,13 @@ where
     }
 }
 
-/// The text of a panic payload: `panic!` gives a `&str` or a `String`.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "<panic payload that is not a string>".to_owned()
-    }
-}
-
 /// A job submitted to a [`ThreadPool`](crate::ThreadPool): asyncio's `Future` from
 /// `run_in_executor`, and `concurrent.futures.Future`.
 ///
 /// Await it from any runtime (it only uses [`std::task::Waker`]), or block on it with
 /// [`wait`](Job::wait) / [`result`](Job::result). Dropping it does not stop the work (a
-/// thread cannot be interrupted); the result is then dropped when the job finishes.
+/// thread cannot be interrupted); the result is then dropped on the worker when the job
+/// finishes, and a panic in its `Drop` is reported on stderr, not fatal to the worker.
 ///
 /// ```
 /// let pool = asyncio_pool::ThreadPool::new(2)?;
@@ -239,7 +301,8 @@ impl<T: Send + 'static> Job<T> {
 
     /// Blocks for at most `timeout` (`Future.result(timeout)`): the job's result, or
     /// `Err(JobError::TimedOut)` if it has not finished by then, in which case the job goes
-    /// on and can be waited for again.
+    /// on and can be waited for again. A timeout too long to be a deadline (such as
+    /// `Duration::MAX`) waits as long as it takes, as [`wait`](Job::wait) does.
     ///
     /// # Panics
     /// If the result was already taken (by an earlier `result` or a completed `.await`).
@@ -252,8 +315,9 @@ impl<T: Send + 'static> Job<T> {
     /// # Ok::<(), asyncio_pool::PoolError>(())
     /// ```
     pub fn result(&mut self, timeout: Duration) -> Result<T, JobError> {
-        park::wait_until(self, Some(Instant::now() + timeout))
-            .unwrap_or(Err(JobError::TimedOut(timeout)))
+        // `Instant + Duration` panics on overflow; past what `Instant` can hold, no deadline.
+        let deadline = Instant::now().checked_add(timeout);
+        park::wait_until(self, deadline).unwrap_or(Err(JobError::TimedOut(timeout)))
     }
 }
 
@@ -265,7 +329,9 @@ impl<T> Job<T> {
 
     /// Cancels the job if it has not started yet, as `Future.cancel()`: `true` if it is
     /// cancelled (its function will never run and awaiting it gives
-    /// `Err(JobError::Cancelled)`), `false` if it is running or finished.
+    /// `Err(JobError::Cancelled)`), `false` if it is running or finished. The closure is
+    /// dropped here; a panic in its `Drop` is reported on stderr rather than propagated, as
+    /// wherever the pool drops a closure.
     pub fn cancel(&self) -> bool {
         self.cell.cancel()
     }
@@ -343,6 +409,62 @@ mod tests {
         cell.run(&|| ());
         assert!(!job.cancel(), "a finished job cannot be cancelled");
         assert!(!job.cancelled());
+    }
+
+    /// A value whose drop panics (quiet while already unwinding, so a failure stays readable).
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("the closure panicked in drop");
+            }
+        }
+    }
+
+    #[test]
+    fn cancel_contains_a_closure_that_panics_when_dropped_and_still_wakes_the_waiter() {
+        let bomb = PanicsOnDrop;
+        let cell = JobCell::new(move || drop(bomb));
+        let mut job = Job::new(cell.clone());
+        let wakes = Arc::new(CountWakes(Default::default()));
+        assert!(poll_once(&mut job, &Waker::from(wakes.clone())).is_pending());
+        // Workers and `shutdown` call this on their own threads, with bookkeeping after it.
+        let cancelled = panic::catch_unwind(AssertUnwindSafe(|| Runnable::cancel(&*cell)));
+        assert_eq!(
+            cancelled.ok(),
+            Some(true),
+            "the drop's panic escaped cancel"
+        );
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(job.wait(), Err(JobError::Cancelled));
+    }
+
+    /// A foreign waker whose last reference panics when dropped.
+    struct PanicsWhenDropped {
+        _bomb: PanicsOnDrop,
+    }
+    impl Wake for PanicsWhenDropped {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn a_replaced_waker_that_panics_when_dropped_is_contained() {
+        let cell = JobCell::new(|| 3);
+        let mut job = Job::new(cell.clone());
+        let first = Waker::from(Arc::new(PanicsWhenDropped {
+            _bomb: PanicsOnDrop,
+        }));
+        assert!(poll_once(&mut job, &first).is_pending());
+        drop(first);
+        let wakes = Arc::new(CountWakes(Default::default()));
+        let second = Waker::from(wakes.clone());
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            poll_once(&mut job, &second).is_pending()
+        }));
+        assert_eq!(polled.ok(), Some(true), "the drop's panic escaped poll");
+        cell.run(&|| ());
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(poll_once(&mut job, &second), Poll::Ready(Ok(3)));
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //! | `executor.shutdown(wait, cancel_futures)` | [`pool.shutdown(wait, cancel_queued)`](ThreadPool::shutdown) |
 //!
 //! Threads start on demand and retire after an idle timeout; a panic in a job comes back as
-//! [`JobError::Panicked`] and the worker goes on serving.
+//! [`JobError::Panicked`] and the worker goes on serving. A panic in other code the pool
+//! runs for you (dropping a closure or a result nobody claimed, a waker's `wake` or drop)
+//! is reported as one line on stderr and never wedges the pool.
 //!
 //! ```
 //! use asyncio_pool::{JobError, ThreadPool};
@@ -51,6 +53,7 @@ mod park;
 mod pool;
 mod shared;
 mod stats;
+mod unwind;
 mod worker;
 
 pub use builder::{Builder, DEFAULT_IDLE_TIMEOUT, default_max_workers};

@@ -154,7 +154,8 @@ impl ThreadPool {
     /// `submit` gives `Err(PoolError::ShutDown)`.
     ///
     /// - `cancel_queued`: jobs that have not started are cancelled (they complete with
-    ///   `Err(JobError::Cancelled)`); otherwise they still run.
+    ///   `Err(JobError::Cancelled)`); otherwise they still run. Their closures are dropped
+    ///   on the calling thread; a panic in one is reported on stderr and the shutdown goes on.
     /// - `wait`: blocks until every job that will run has run and every worker thread has
     ///   exited. Called from one of this pool's own jobs, it waits for the other workers.
     ///

@@ -21,7 +21,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::error::PoolError;
-use crate::job::Runnable;
+use crate::job::{self, Runnable};
 use crate::worker;
 
 /// What travels on the queue.
@@ -107,20 +107,24 @@ impl Shared {
         if self.receiver.len() <= self.idle.load(Ordering::SeqCst) || !self.claim_worker_slot() {
             return Ok(());
         }
+        // Counted before it exists, so a racing submit sees the worker coming; the
+        // reservation gives the counts back unless the thread starts, even if spawning
+        // panics (std panics on some thread names).
         self.threads.fetch_add(1, Ordering::SeqCst);
         self.idle.fetch_add(1, Ordering::SeqCst);
+        let reservation = Reservation(self);
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
         match worker::spawn(self, index) {
             Ok(handle) => {
+                // The thread does its own bookkeeping from here.
+                mem::forget(reservation);
                 let mut handles = lock(&self.handles);
                 handles.retain(|handle| !handle.is_finished());
                 handles.push(handle);
                 Ok(())
             }
             Err(error) => {
-                self.idle.fetch_sub(1, Ordering::SeqCst);
-                self.alive.fetch_sub(1, Ordering::SeqCst);
-                self.thread_exited();
+                drop(reservation);
                 if self.alive.load(Ordering::SeqCst) == 0 {
                     Err(PoolError::Spawn(error.to_string()))
                 } else {
@@ -153,6 +157,8 @@ impl Shared {
 
     fn wait_for_message(&self) -> Option<Message> {
         loop {
+            // An idle timeout too long to be a deadline (`Duration::MAX`) never expires:
+            // crossbeam checks the `Instant` addition and then waits without one.
             match self.receiver.recv_timeout(self.config.idle_timeout) {
                 Ok(message) => return Some(message),
                 Err(RecvTimeoutError::Timeout) if self.retire() => return None,
@@ -189,6 +195,20 @@ impl Shared {
     /// A worker took `Stop` and leaves.
     pub(crate) fn stopped(&self) {
         self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// A worker leaves without retiring or taking a `Stop` (it unwound): it gives back its
+    /// place in the counts, and a thread starts in its stead if the queue needs one. Called
+    /// before the worker's `thread_exited`, so a shutdown waiting for the threads cannot
+    /// see zero before the replacement is counted and its handle kept.
+    pub(crate) fn abandoned(self: &Arc<Self>, idle: bool) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+        if idle {
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+        }
+        // A pending `Stop` counts as queued, so after shutdown the replacement takes the
+        // one this worker left behind. If no thread can start, a later submit retries.
+        let _ = self.grow_if_needed();
     }
 
     /// Whether queued jobs are to be cancelled rather than run.
@@ -238,8 +258,10 @@ impl Shared {
         let mut stops = 0;
         while let Ok(message) = self.receiver.try_recv() {
             match message {
-                Message::Run(job) => {
-                    job.cancel();
+                Message::Run(runnable) => {
+                    // Contains its closure's drop: the stops below must still be sent.
+                    runnable.cancel();
+                    job::release(runnable);
                 }
                 Message::Stop => stops += 1,
             }
@@ -262,13 +284,15 @@ impl Shared {
         }
         drop(guard);
         // Every worker is done with the pool; joining also waits out the threads' own
-        // teardown, so they are gone from the process when `shutdown` returns. No thread
-        // starts after shutdown, so the list is complete.
+        // teardown, so they are gone from the process when `shutdown` returns. The only
+        // thread that starts after shutdown replaces one that unwound, and is listed before
+        // that one stops counting, so the list is complete.
         let me = thread::current().id();
         let handles = mem::take(&mut *lock(&self.handles));
         for handle in handles {
             if handle.thread().id() != me {
-                // Jobs' panics are caught, so a worker thread never ends in a panic.
+                // User code's panics are contained, so this is never an error; should one
+                // escape anyway, the worker's seat already gave its counts back.
                 let _ = handle.join();
             }
         }
@@ -291,6 +315,18 @@ impl Shared {
 /// broken state behind.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A worker counted in `alive`, `idle` and `threads` whose thread is not started yet; gives
+/// the counts back when dropped.
+struct Reservation<'a>(&'a Shared);
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.0.idle.fetch_sub(1, Ordering::SeqCst);
+        self.0.alive.fetch_sub(1, Ordering::SeqCst);
+        self.0.thread_exited();
+    }
 }
 
 /// Leaves the submit gate when the submit is done, whatever the outcome.

@@ -454,3 +454,38 @@ fn workers_retiring_as_fast_as_possible_never_strand_a_job() {
         assert!(pool.stats().workers <= max_workers);
     }
 }
+
+#[test]
+fn result_with_a_timeout_too_long_for_a_deadline_waits_without_one() {
+    let pool = ThreadPool::new(1).unwrap();
+    for timeout in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
+        // A rendezvous: the job finishes only once this thread is inside `result` or about
+        // to be, so the call must wait rather than time out or panic.
+        let (go_tx, go_rx) = crossbeam_channel::bounded(0);
+        let mut job = pool
+            .submit(move || go_rx.recv().map(|()| "waited"))
+            .unwrap();
+        let opener = thread::spawn(move || go_tx.send(()).unwrap());
+        assert_eq!(job.result(timeout), Ok(Ok("waited")));
+        opener.join().unwrap();
+    }
+}
+
+#[test]
+fn an_idle_timeout_too_long_for_a_deadline_keeps_the_worker_waiting() {
+    let pool = ThreadPool::builder()
+        .max_workers(1)
+        .thread_name_prefix("forever")
+        .idle_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let mut job = pool.submit(thread_name).unwrap();
+        assert_eq!(
+            job.result(Duration::from_secs(10)),
+            Ok("forever_0".to_owned())
+        );
+    }
+    assert_eq!(pool.stats().workers, 1);
+    pool.shutdown(true, false);
+}
