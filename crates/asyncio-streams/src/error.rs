@@ -48,7 +48,7 @@ pub enum StreamError {
     /// `ConnectionResetError('Connection lost')`).
     ConnectionLost(io::ErrorKind),
     /// `write_eof` on a writer whose sink cannot half-close (asyncio's `NotImplementedError`);
-    /// see `WriteEof`.
+    /// see [`crate::WriteEof`].
     EofNotSupported,
     /// A second transport future was polled while one is already running for this writer.
     TransportRunning,
