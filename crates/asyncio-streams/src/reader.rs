@@ -43,6 +43,9 @@ pub const DEFAULT_LIMIT: usize = 1 << 16;
 /// `io::Error` cannot be cloned, and keeping the bytes reachable loses less.)
 /// `ErrorKind::Interrupted` is retried, as `std`'s readers do.
 ///
+/// Its inherent [`read(n)`](Self::read) takes precedence over `AsyncReadExt::read(&mut buf)`
+/// of the extension traits; call that one as `AsyncReadExt::read(&mut reader, &mut buf)`.
+///
 /// # End of stream
 ///
 /// The first time the source reports the end (a read of 0 bytes), the reader remembers it and
@@ -320,12 +323,11 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
         debug_assert!(!self.eof, "the source is not read after its end");
         loop {
             let room = self.buffer.spare();
-            match Pin::new(&mut self.source).poll_read(cx, room) {
-                Poll::Ready(Ok(0)) => self.eof = true,
-                Poll::Ready(Ok(n)) => self.buffer.commit(n),
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+            match ready!(Pin::new(&mut self.source).poll_read(cx, room)) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.buffer.commit(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
             }
             return Poll::Ready(Ok(()));
         }

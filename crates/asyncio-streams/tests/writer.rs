@@ -406,3 +406,11 @@ fn flush_flushes_the_sink_every_time() {
     block_on(writer.flush()).unwrap();
     assert_eq!(log.lock().unwrap().flushes, 2);
 }
+
+#[test]
+fn handles_are_send_and_sync_over_send_sinks() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<StreamWriter<SlowSink>>();
+    send_sync::<asyncio_streams::Transport<SlowSink>>();
+    send_sync::<asyncio_streams::StreamReader<common::ChunkedReader>>();
+}
