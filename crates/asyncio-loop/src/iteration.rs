@@ -110,7 +110,9 @@ impl LoopInner {
         }
     }
 
-    /// Waits in the poller for at most `timeout` and queues the ready descriptors.
+    /// Waits in the poller for at most `timeout`, queues the callbacks of ready
+    /// descriptors and wakes the tasks waiting on ready sources (their steps join this
+    /// iteration's ready items, after the callbacks).
     fn wait_in_poller(&self, timeout: Option<Duration>) {
         let mut io = self.io.borrow_mut();
         let waited = io.wait(&self.shared.poller, timeout);
@@ -120,11 +122,19 @@ impl LoopInner {
             let context =
                 ExceptionContext::new(format!("poll: waiting for I/O failed: {error}"), None, None);
             self.call_exception_handler(&context);
-        } else {
-            self.ready.with_items(|ready| {
-                io.dispatch(|fd, writable| ready.push_back(Ready::Io(IoReady { fd, writable })));
-            });
+            return;
         }
+        let mut wakers = self.io_wakers.take();
+        self.ready.with_items(|ready| {
+            let mut push = |fd, writable| ready.push_back(Ready::Io(IoReady { fd, writable }));
+            io.dispatch(&mut push, &mut wakers);
+        });
+        drop(io);
+        // Nothing is borrowed now: a wake queues the task's step on this loop.
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        self.io_wakers.set(wakers);
     }
 
     /// Blocks for at most `timeout` (in the poller if descriptors are registered, else

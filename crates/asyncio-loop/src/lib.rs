@@ -86,6 +86,14 @@ mod io;
 mod remote;
 mod shield;
 mod sleep;
+#[cfg(unix)]
+mod source;
+#[cfg(unix)]
+mod tcp;
+#[cfg(unix)]
+mod udp;
+#[cfg(unix)]
+mod unix;
 
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
@@ -102,5 +110,13 @@ pub use handle::{Handle, TimerHandle};
 pub use remote::{ConcurrentFuture, LoopHandle};
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
+#[cfg(unix)]
+pub use source::IoSource;
 pub use task::Task;
 pub use task_ref::TaskRef;
+#[cfg(unix)]
+pub use tcp::{TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
+#[cfg(unix)]
+pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf};

@@ -2,15 +2,27 @@
 //! asyncio's `add_reader` / `add_writer` (whose public methods are in `io.rs`), on the
 //! loop's `polling` poller, the same one the loop sleeps in.
 //!
-//! Registrations are level-triggered, as asyncio's selector loops: while a descriptor stays
-//! readable its reader runs once per iteration. The loop registers a duplicate of the
-//! descriptor that it owns, so the registration stays valid whatever the caller does with
-//! its own descriptor; `remove_reader` / `remove_writer` (or `close`) end it.
+//! Two kinds of registration share the poller:
+//!
+//! - Callbacks (`add_reader` / `add_writer`) are level-triggered, as asyncio's selector
+//!   loops: while a descriptor stays readable its reader runs once per iteration. The loop
+//!   registers a duplicate of the descriptor that it owns, so the registration stays valid
+//!   whatever the caller does with its own descriptor; `remove_reader` / `remove_writer`
+//!   (or `close`) end it. Their poller key is the descriptor's number.
+//! - Sources (the sockets and `IoSource`) are registered once, for both directions,
+//!   edge-triggered: a busy connection costs no `epoll_ctl` per event. A source's
+//!   [`SourceState`] keeps, per direction, whether the descriptor may be ready and the
+//!   waker of the task waiting for it; an event sets the first and wakes the second, at
+//!   once, so the task's step runs in the same iteration. An operation that meets
+//!   `WouldBlock` clears the flag and waits for the next edge. A source owns its
+//!   descriptor and is deleted from the poller before closing it, so a reused descriptor
+//!   number never sees another's events. Their poller keys have the top bit set.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use polling::{Event, Events, PollMode, Poller};
@@ -39,16 +51,131 @@ impl Registration {
     }
 }
 
-/// The loop's registrations, by the caller's descriptor number.
+/// Poller keys at or above this are sources (their slot plus this); below, descriptors.
+const SOURCE_KEY: usize = 1 << (usize::BITS - 1);
+
+/// Which way a source is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+/// One direction of a source: whether it may be ready, and who waits for it.
+struct Readiness {
+    /// Until an operation meets `WouldBlock`, the descriptor may be ready: a new source
+    /// starts so, and the first read or write is tried at once.
+    ready: Cell<bool>,
+    /// The task waiting for the next edge. One per direction, as tokio's
+    /// `poll_read_ready`: a second waiter replaces the first.
+    waker: Cell<Option<Waker>>,
+}
+
+impl Default for Readiness {
+    fn default() -> Self {
+        Readiness {
+            ready: Cell::new(true),
+            waker: Cell::new(None),
+        }
+    }
+}
+
+/// The readiness of one edge-triggered source, shared by the source and the loop.
+#[derive(Default)]
+pub(crate) struct SourceState {
+    read: Readiness,
+    write: Readiness,
+}
+
+impl SourceState {
+    fn readiness(&self, direction: Direction) -> &Readiness {
+        match direction {
+            Direction::Read => &self.read,
+            Direction::Write => &self.write,
+        }
+    }
+
+    /// `Ready` while the descriptor may be ready for `direction`; else keeps `cx`'s waker
+    /// for the next edge.
+    pub(crate) fn poll_ready(&self, direction: Direction, cx: &Context<'_>) -> Poll<()> {
+        let readiness = self.readiness(direction);
+        if readiness.ready.get() {
+            return Poll::Ready(());
+        }
+        let waker = match readiness.waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        readiness.waker.set(Some(waker));
+        Poll::Pending
+    }
+
+    /// An operation met `WouldBlock`: wait for the next edge.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        self.readiness(direction).ready.set(false);
+    }
+
+    /// An event: the descriptor is ready for `direction`; its waiter goes to `wakers`.
+    fn set_ready(&self, direction: Direction, wakers: &mut Vec<Waker>) {
+        let readiness = self.readiness(direction);
+        readiness.ready.set(true);
+        wakers.extend(readiness.waker.take());
+    }
+}
+
+/// The loop's registrations: callbacks by the caller's descriptor number, sources by slot.
 #[derive(Default)]
 pub(crate) struct Io {
     registrations: HashMap<RawFd, Registration>,
+    sources: Vec<Option<Rc<SourceState>>>,
+    free_sources: Vec<usize>,
+    live_sources: usize,
     events: Option<Events>,
 }
 
 impl Io {
     pub(crate) fn is_empty(&self) -> bool {
-        self.registrations.is_empty()
+        self.registrations.is_empty() && self.live_sources == 0
+    }
+
+    /// Registers `fd`, edge-triggered for both directions; returns its key.
+    ///
+    /// # Safety
+    ///
+    /// `fd` stays open until [`remove_source`](Self::remove_source) (or `close`) deletes it
+    /// from `poller`, as `polling` requires.
+    pub(crate) unsafe fn add_source(
+        &mut self,
+        poller: &Poller,
+        fd: RawFd,
+        state: Rc<SourceState>,
+    ) -> std::io::Result<usize> {
+        let slot = self.free_sources.pop().unwrap_or_else(|| {
+            self.sources.push(None);
+            self.sources.len() - 1
+        });
+        // SAFETY: our caller keeps `fd` open until it is deleted.
+        let added =
+            unsafe { poller.add_with_mode(fd, Event::all(SOURCE_KEY + slot), PollMode::Edge) };
+        if let Err(error) = added {
+            self.free_sources.push(slot);
+            return Err(error);
+        }
+        self.sources[slot] = Some(state);
+        self.live_sources += 1;
+        Ok(slot)
+    }
+
+    /// Deletes the source in `slot` (registered for `fd`) from `poller`.
+    pub(crate) fn remove_source(&mut self, poller: &Poller, slot: usize, fd: RawFd) {
+        if self.sources.get_mut(slot).and_then(Option::take).is_none() {
+            return;
+        }
+        self.free_sources.push(slot);
+        self.live_sources -= 1;
+        // SAFETY: the source's owner still holds `fd` open: it removes the source first.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let _ = poller.delete(fd);
     }
 
     /// Waits in `poller` (an interrupted wait counts as a wake).
@@ -66,10 +193,28 @@ impl Io {
         }
     }
 
-    /// Calls `ready(fd, writable)` for each registered callback whose descriptor is ready.
-    pub(crate) fn dispatch(&self, mut ready: impl FnMut(RawFd, bool)) {
+    /// Calls `ready(fd, writable)` for each registered callback whose descriptor is ready,
+    /// and puts the waiters of ready sources in `wakers` (to wake once nothing is
+    /// borrowed).
+    pub(crate) fn dispatch(&self, mut ready: impl FnMut(RawFd, bool), wakers: &mut Vec<Waker>) {
         let Some(events) = &self.events else { return };
         for event in events.iter() {
+            if event.key >= SOURCE_KEY {
+                let source = self
+                    .sources
+                    .get(event.key - SOURCE_KEY)
+                    .and_then(Option::as_ref);
+                if let Some(source) = source {
+                    // An error or hang-up is reported as both: the next operation says which.
+                    if event.readable || !event.writable {
+                        source.set_ready(Direction::Read, wakers);
+                    }
+                    if event.writable || !event.readable {
+                        source.set_ready(Direction::Write, wakers);
+                    }
+                }
+                continue;
+            }
             let fd = event.key as RawFd;
             let Some(registration) = self.registrations.get(&fd) else {
                 continue;
@@ -162,10 +307,18 @@ impl Io {
         true
     }
 
-    /// Deletes every registration from the poller (loop close).
-    pub(crate) fn close(self, poller: &Poller) {
+    /// Deletes every callback registration from the poller and forgets the sources (loop
+    /// close): a source's owner deletes its own descriptor when dropped, and it is still
+    /// open then; waiters are woken, to find the loop closed.
+    pub(crate) fn close(self, poller: &Poller) -> Vec<Waker> {
         for registration in self.registrations.into_values() {
             let _ = poller.delete(&registration.fd);
         }
+        let mut wakers = Vec::new();
+        for source in self.sources.into_iter().flatten() {
+            source.set_ready(Direction::Read, &mut wakers);
+            source.set_ready(Direction::Write, &mut wakers);
+        }
+        wakers
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct LoopInner {
     pub(crate) timers: RefCell<Timers>,
     pub(crate) tasks: RefCell<Registry>,
     pub(crate) io: RefCell<Io>,
+    /// The buffer `iteration.rs` gathers the wakers of ready sources in, kept to reuse.
+    pub(crate) io_wakers: Cell<Vec<Waker>>,
     pub(crate) injected: RefCell<Vec<Injected>>,
     pub(crate) running: Cell<bool>,
     pub(crate) stopping: Cell<bool>,
@@ -67,6 +69,7 @@ impl LoopInner {
             timers: RefCell::new(Timers::new()),
             tasks: RefCell::new(Registry::default()),
             io: RefCell::new(Io::default()),
+            io_wakers: Cell::new(Vec::new()),
             injected: RefCell::new(Vec::new()),
             running: Cell::new(false),
             stopping: Cell::new(false),

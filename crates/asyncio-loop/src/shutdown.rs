@@ -44,7 +44,8 @@ impl LoopInner {
             if ready.is_empty() && timers.is_empty() && io.is_empty() {
                 break;
             }
-            io.close(&self.shared.poller);
+            let wakers = io.close(&self.shared.poller);
+            drop(wakers);
             drop(ready);
             drop(timers);
         }

@@ -1,0 +1,344 @@
+//! Layer 4 (the public surface): [`IoSource`], a non-blocking I/O object registered with
+//! the running loop's reactor (`reactor.rs`), the ground the sockets stand on.
+//!
+//! A source is registered once, for both directions, edge-triggered, and deleted from the
+//! poller when dropped, before its object closes the descriptor. An operation is tried at
+//! once; when it meets `WouldBlock` the task waits for the descriptor's next edge, which
+//! wakes it in the iteration the event arrives. So a busy connection costs one system call
+//! per read or write and no `epoll_ctl`, as async-io's `Async<T>` and tokio's
+//! `PollEvented`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::reactor::{Direction, SourceState};
+use crate::running::running_loop;
+use crate::scheduler::LoopInner;
+use crate::shared::Shared;
+
+/// A non-blocking I/O object (a socket, a pipe, a terminal) registered with the loop: its
+/// readiness is awaited instead of blocking. The sockets of this crate are `IoSource`s of
+/// std's sockets; wrap any other descriptor the same way (asyncio's `add_reader` in the
+/// form a coroutine awaits).
+///
+/// The object must already be in non-blocking mode (std's sockets: `set_nonblocking`),
+/// and belongs to the loop that was running when it was made: only that loop's iterations
+/// report its readiness.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use asyncio_loop::{EventLoop, IoSource};
+///
+/// let out = EventLoop::new().run_until_complete(async {
+///     let (a, b) = UnixStream::pair()?;
+///     a.set_nonblocking(true)?;
+///     b.set_nonblocking(true)?;
+///     let (a, b) = (IoSource::new(a)?, IoSource::new(b)?);
+///     let reader = asyncio_loop::create_task(async move {
+///         let mut buf = [0; 5];
+///         let n = b.read_with(|mut io| io.read(&mut buf)).await?;
+///         Ok::<_, std::io::Error>(buf[..n].to_vec())
+///     });
+///     a.write_with(|mut io| io.write(b"hello")).await?;
+///     reader.await.unwrap()
+/// });
+/// assert_eq!(out.unwrap().unwrap(), b"hello");
+/// ```
+pub struct IoSource<T: AsFd> {
+    /// Both `Some` until the drop or `into_inner`, which drop the registration first: the
+    /// descriptor leaves the poller before the object closes it.
+    io: Option<T>,
+    registration: Option<Registration>,
+}
+
+/// The source's place in its loop's reactor.
+struct Registration {
+    state: Rc<SourceState>,
+    slot: usize,
+    fd: RawFd,
+    event_loop: Weak<LoopInner>,
+    /// Keeps the poller alive while the descriptor is registered in it, even past the
+    /// loop's close (which forgets sources without deleting them: their owners do).
+    shared: Arc<Shared>,
+}
+
+impl Registration {
+    fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
+        let event_loop = running_loop()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "no running event loop"))?;
+        if event_loop.is_closed() {
+            return Err(io::Error::other("Event loop is closed"));
+        }
+        let state = Rc::new(SourceState::default());
+        let fd = fd.as_raw_fd();
+        // SAFETY: the source owns the object behind `fd` and drops this registration (which
+        // deletes `fd` from the poller) before the object; `shared` keeps the poller.
+        let slot = unsafe {
+            event_loop.io.borrow_mut().add_source(
+                &event_loop.shared.poller,
+                fd,
+                Rc::clone(&state),
+            )?
+        };
+        Ok(Registration {
+            state,
+            slot,
+            fd,
+            event_loop: Rc::downgrade(&event_loop),
+            shared: Arc::clone(&event_loop.shared),
+        })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        match self.event_loop.upgrade() {
+            Some(event_loop) if !event_loop.is_closed() => {
+                let mut io = RefCell::borrow_mut(&event_loop.io);
+                io.remove_source(&self.shared.poller, self.slot, self.fd);
+            }
+            _ => {
+                // SAFETY: the object behind `fd` is still open: it is dropped after this.
+                let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+                let _ = self.shared.poller.delete(fd);
+            }
+        }
+    }
+}
+
+impl<T: AsFd> IoSource<T> {
+    /// Registers `io`, which must be in non-blocking mode, with the running loop.
+    ///
+    /// Errors: `NotConnected` when no loop runs on this thread; the poller's error if the
+    /// descriptor cannot be watched (a regular file, for instance).
+    pub fn new(io: T) -> io::Result<IoSource<T>> {
+        let registration = Registration::new(io.as_fd())?;
+        Ok(IoSource {
+            io: Some(io),
+            registration: Some(registration),
+        })
+    }
+
+    /// The object.
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("an IoSource holds its object until into_inner")
+    }
+
+    /// Deregisters the object and gives it back (still in non-blocking mode).
+    pub fn into_inner(mut self) -> T {
+        drop(self.registration.take());
+        self.io
+            .take()
+            .expect("an IoSource holds its object until into_inner")
+    }
+
+    fn state(&self) -> &SourceState {
+        let registration = self.registration.as_ref();
+        &registration
+            .expect("an IoSource is registered until dropped")
+            .state
+    }
+
+    /// `Ready` while the object may be readable; else wakes the task at the next edge.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.state().poll_ready(Direction::Read, cx).map(Ok)
+    }
+
+    /// `Ready` while the object may be writable; else wakes the task at the next edge.
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.state().poll_ready(Direction::Write, cx).map(Ok)
+    }
+
+    /// Waits until the object may be readable.
+    ///
+    /// Cancel safety: cancel-safe; it consumes nothing.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_readable(cx)).await
+    }
+
+    /// Waits until the object may be writable.
+    ///
+    /// Cancel safety: cancel-safe; it consumes nothing.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_writable(cx)).await
+    }
+
+    /// Runs `op` (a non-blocking read, accept, receive...) until it does not meet
+    /// `WouldBlock`, waiting for readability in between.
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_with(Direction::Read, cx, op)
+    }
+
+    /// Runs `op` (a non-blocking write, send...) until it does not meet `WouldBlock`,
+    /// waiting for writability in between.
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_with(Direction::Write, cx, op)
+    }
+
+    /// [`poll_read_with`](Self::poll_read_with) as a future.
+    ///
+    /// Cancel safety: as `op`'s: a non-blocking read either took bytes (and the future
+    /// completed with them) or took nothing.
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| self.poll_read_with(cx, &mut op)).await
+    }
+
+    /// [`poll_write_with`](Self::poll_write_with) as a future.
+    ///
+    /// Cancel safety: as `op`'s: a non-blocking write either wrote (and the future
+    /// completed) or wrote nothing.
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
+    }
+
+    fn poll_with<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            if self.state().poll_ready(direction, cx).is_pending() {
+                return Poll::Pending;
+            }
+            match op(self.get_ref()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.state().clear_ready(direction);
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                outcome => return Poll::Ready(outcome),
+            }
+        }
+    }
+}
+
+impl<T: AsFd> Drop for IoSource<T> {
+    fn drop(&mut self) {
+        drop(self.registration.take());
+        drop(self.io.take());
+    }
+}
+
+impl<T: AsFd + fmt::Debug> fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoSource").field("io", &self.io).finish()
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncRead for IoSource<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read(buf))
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncWrite for IoSource<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+/// Implements `futures_io::AsyncRead` for stream types whose `source` field is an
+/// `Rc<IoSource<T>>` of a std stream socket.
+macro_rules! impl_read {
+    ($($ty:ty),*) => {$(
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.source
+                    .poll_read_with(cx, |mut io| std::io::Read::read(&mut io, buf))
+            }
+        }
+    )*};
+}
+
+/// Implements `futures_io::AsyncWrite` for stream types whose `source` field is an
+/// `Rc<IoSource<T>>` of a std stream socket. Closing shuts the write side down (EOF to the
+/// peer), as async-io's streams do; a socket never connected or already shut down counts
+/// as closed.
+macro_rules! impl_write {
+    ($($ty:ty),*) => {$(
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.source
+                    .poll_write_with(cx, |mut io| std::io::Write::write(&mut io, buf))
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.source.poll_write_with(cx, |mut io| {
+                    std::io::Write::write_vectored(&mut io, bufs)
+                })
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let socket = socket2::SockRef::from(self.source.get_ref());
+                std::task::Poll::Ready(match socket.shutdown(std::net::Shutdown::Write) {
+                    Err(error) if error.kind() != std::io::ErrorKind::NotConnected => Err(error),
+                    _ => Ok(()),
+                })
+            }
+        }
+    )*};
+}
+
+pub(crate) use {impl_read, impl_write};
