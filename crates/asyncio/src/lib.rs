@@ -39,6 +39,8 @@ mod executor;
 mod gather;
 mod gather_tuple;
 mod run;
+#[cfg(unix)]
+mod streams;
 mod task_group;
 mod wait;
 mod wait_for;
@@ -46,6 +48,9 @@ mod wait_for;
 pub use anext::{Next, anext};
 pub use as_completed::{AsCompleted, AsCompletedError, as_completed, as_completed_timeout};
 pub use async_gen::{AsyncGenerator, Yield, Yielder, async_generator};
+pub use asyncio_streams::{
+    IncompleteReadError, LimitOverrunError, StreamError, StreamReader, StreamWriter,
+};
 pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
@@ -57,6 +62,11 @@ pub use gather::{
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use run::{Runner, run};
+#[cfg(unix)]
+pub use streams::{
+    Server, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo, open_connection,
+    open_unix_connection, start_server, start_unix_server,
+};
 pub use task_group::{Failure, GroupWait, TaskGroup, TaskGroupError};
 pub use wait::{Done, ReturnWhen, Wait, wait};
 pub use wait_for::{shield, shield_task, wait_for};
@@ -68,6 +78,11 @@ pub use asyncio_loop::{
     Timeout, TimeoutError, TimerHandle, all_tasks, create_task, create_task_named, current_task,
     get_event_loop, get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout,
     timeout_at,
+};
+#[cfg(unix)]
+pub use asyncio_loop::{
+    IoSource, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf, UdpSocket, UnixDatagram,
+    UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf,
 };
 
 // The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).
