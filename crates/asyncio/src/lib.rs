@@ -40,6 +40,8 @@ mod gather;
 mod gather_tuple;
 mod run;
 #[cfg(unix)]
+mod sock;
+#[cfg(unix)]
 mod streams;
 mod task_group;
 mod wait;
@@ -62,6 +64,8 @@ pub use gather::{
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use run::{Runner, run};
+#[cfg(unix)]
+pub use sock::SocketMethods;
 #[cfg(unix)]
 pub use streams::{
     Server, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo, open_connection,
