@@ -6,6 +6,11 @@
 //! loop is busy cost the push alone. The loop drains the queue at the start of every
 //! iteration, beside I/O readiness.
 //!
+//! The first wake after the loop last looked at the queue moves the sleep state to
+//! `NOTIFIED` and runs the host's wake hook; later wakes see `NOTIFIED` and only push. Every
+//! look (`drain`, each iteration, waiting or not) moves it back to `AWAKE`, so a burst of
+//! wakes between two looks costs one notify and one hook call, and none is lost.
+//!
 //! A loop with descriptors registered sleeps in the poller, and a wake notifies it. A loop
 //! with none has nothing for the poller to report but the notify itself, so it parks on a
 //! condition variable instead (a futex on Linux) and a wake unparks it: one system call on
@@ -23,7 +28,8 @@ use std::time::Duration;
 const AWAKE: u8 = 0;
 /// The loop is (about to be) blocked in `Poller::wait`: a wake must notify the poller.
 const SLEEPING: u8 = 1;
-/// Someone already notified since the loop last looked: further wakes only push.
+/// Someone already notified since the loop last looked at the queue (`drain`): further
+/// wakes only push.
 const NOTIFIED: u8 = 2;
 /// The loop's thread is (about to be) parked: a wake must unpark it.
 const PARKED: u8 = 3;
@@ -142,9 +148,28 @@ impl Shared {
         self.state.store(AWAKE, Ordering::SeqCst);
     }
 
-    /// Takes everything injected so far.
+    /// Takes everything injected so far. Looking at the queue ends the coalescing of
+    /// notifies: from here on a push notifies (and runs the wake hook) again. Without that,
+    /// a loop stepped by `run_once()` with nothing registered, which never waits and so
+    /// never calls [`awake`](Shared::awake), stayed `NOTIFIED` after the first remote wake,
+    /// and the host never heard of a later one.
     pub(crate) fn drain(&self, into: &mut Vec<Injected>) {
-        if !self.has_injected.load(Ordering::Acquire) {
+        // Back to AWAKE before the look, not after: a push between the two is drained now
+        // (its notify is merely early), while a push after the look finds AWAKE and
+        // notifies. Reset after the look, a push slipping in between would be coalesced
+        // into the notify already spent and sit in the queue with nobody told.
+        //
+        // This store and the load of `has_injected` below are the loop's half of the same
+        // SeqCst handshake as in `prepare_sleep`: either the load sees a push, or that
+        // push's `notify` sees AWAKE. The store is skipped when the state reads AWAKE
+        // (a busy loop, or one back from a wait): a SeqCst load of AWAKE means no notify
+        // has swapped since the last AWAKE store in the single SeqCst order, so that store
+        // stands for this one, and on x86 the load is a plain move where the store is a
+        // locked exchange, once per iteration.
+        if self.state.load(Ordering::SeqCst) != AWAKE {
+            self.state.store(AWAKE, Ordering::SeqCst);
+        }
+        if !self.has_injected.load(Ordering::SeqCst) {
             return;
         }
         let mut queue = lock(&self.queue);

@@ -225,6 +225,72 @@ fn the_wake_hook_runs_on_a_remote_wake() {
     event_loop.set_wake_hook(None::<fn()>);
 }
 
+/// A host that steps the loop with `run_once()` (which never waits) must hear of every
+/// remote wake that follows a step: ten `call_soon_threadsafe` calls from another thread,
+/// each followed by a `run_once()`, fire the hook ten times. With no descriptor the loop
+/// never enters a wait, so only looking at the injection queue can re-arm the hook.
+fn the_wake_hook_fires_after_every_run_once(with_descriptor: bool) {
+    within_bound(move || {
+        let event_loop = EventLoop::new();
+        #[cfg(unix)]
+        let _watched = with_descriptor.then(|| {
+            let (quiet, other_end) = std::os::unix::net::UnixStream::pair().unwrap();
+            event_loop
+                .add_reader(&quiet, || panic!("nothing is ever written"))
+                .unwrap();
+            (quiet, other_end)
+        });
+        let hooked = Arc::new(AtomicUsize::new(0));
+        let h = hooked.clone();
+        event_loop.set_wake_hook(Some(move || {
+            h.fetch_add(1, Ordering::SeqCst);
+        }));
+        let (call_tx, call_rx) = mpsc::channel::<usize>();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let handle = event_loop.handle();
+        let caller = std::thread::spawn(move || {
+            while let Ok(calls) = call_rx.recv() {
+                for _ in 0..calls {
+                    handle.call_soon_threadsafe(|| {}).unwrap();
+                }
+                done_tx.send(()).unwrap();
+            }
+        });
+        for round in 1..=10 {
+            call_tx.send(1).unwrap();
+            done_rx
+                .recv_timeout(HANG)
+                .expect("the remote call returned");
+            assert_eq!(
+                hooked.load(Ordering::SeqCst),
+                round,
+                "the hook fired for remote call {round}"
+            );
+            event_loop.run_once().unwrap();
+        }
+        // Coalescing stays: a burst before the next look at the queue costs one hook call.
+        call_tx.send(5).unwrap();
+        done_rx
+            .recv_timeout(HANG)
+            .expect("the remote calls returned");
+        assert_eq!(hooked.load(Ordering::SeqCst), 11);
+        event_loop.run_once().unwrap();
+        drop(call_tx);
+        caller.join().unwrap();
+    });
+}
+
+#[test]
+fn the_wake_hook_fires_after_every_run_once_with_no_descriptor() {
+    the_wake_hook_fires_after_every_run_once(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_wake_hook_fires_after_every_run_once_in_the_poller() {
+    the_wake_hook_fires_after_every_run_once(true);
+}
+
 /// Seed 003: two threads, each with its own loop, running at once.
 #[test]
 fn one_loop_per_thread() {
