@@ -1,7 +1,7 @@
 //! Layer 1 (the raw task): how the task machinery reaches its loop without naming it. The
 //! loop implements [`Schedule`]; this module keeps, per thread, the running loop and every
-//! live loop as their [`ReadyQueue`] and a `dyn Schedule`, found by the [`Shared`] part
-//! that a task's header points to. As tokio's `runtime/task` calls its scheduler through a
+//! live loop as their [`ReadyQueue`] and a `dyn Schedule`, found by the never-reused id of
+//! the [`Shared`] part that a task's header points to. As tokio's `runtime/task` calls its scheduler through a
 //! `Schedule` trait, nothing below the loop (`header`, `waker`, `raw`, `done`, the task
 //! handles) imports it. Queueing a step needs only the queue, a type of this layer, so the
 //! hot path (a wake, a cancel) makes no dynamic call; the trait carries the rest.
@@ -19,7 +19,7 @@ use crate::callback::Callback;
 use crate::error::Panic;
 use crate::header::{Header, TaskRc};
 use crate::ready::ReadyQueue;
-use crate::shared::Shared;
+use crate::shared::{LoopId, Shared};
 
 /// What a task and its handles ask of their loop beyond queueing a step, on the loop's
 /// thread.
@@ -46,7 +46,7 @@ pub(crate) struct LoopRef {
 
 /// A loop of this thread, with the identity its tasks know it by.
 struct Entry {
-    id: usize,
+    id: LoopId,
     queue: Weak<ReadyQueue>,
     scheduler: Weak<dyn Schedule>,
 }
@@ -62,15 +62,16 @@ impl Entry {
 
 thread_local! {
     /// The running loop, with its identity.
-    static RUNNING: RefCell<Option<(usize, LoopRef)>> = const { RefCell::new(None) };
+    static RUNNING: RefCell<Option<(LoopId, LoopRef)>> = const { RefCell::new(None) };
     /// Every live loop of this thread.
     static LOOPS: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A loop's identity for its tasks: the address of its [`Shared`] part, which every task's
-/// header holds.
-pub(crate) fn loop_id(shared: &Arc<Shared>) -> usize {
-    Arc::as_ptr(shared) as usize
+/// A loop's identity for its tasks: the never-reused id of its [`Shared`] part, which every
+/// task's header holds. Not the part's address: a loop made after another was dropped may
+/// get the same memory, and would then be taken for it.
+pub(crate) fn loop_id(shared: &Shared) -> LoopId {
+    shared.id()
 }
 
 /// Records a new loop of this thread.
@@ -136,7 +137,7 @@ pub(crate) unsafe fn wake_local(shared: &Arc<Shared>, task: NonNull<Header>) -> 
 /// # Safety
 ///
 /// As for [`wake_local`].
-unsafe fn wake_idle_local(id: usize, task: NonNull<Header>) -> bool {
+unsafe fn wake_idle_local(id: LoopId, task: NonNull<Header>) -> bool {
     match live_loop(id) {
         Some(event_loop) if !event_loop.queue.is_closed() => {
             // SAFETY: a live loop of this thread owns `shared`: this is the task's loop's
@@ -163,7 +164,7 @@ pub(crate) fn loop_of(shared: &Arc<Shared>) -> Option<LoopRef> {
 }
 
 /// The loop of this thread with identity `id`, from the table of its live loops.
-fn live_loop(id: usize) -> Option<LoopRef> {
+fn live_loop(id: LoopId) -> Option<LoopRef> {
     LOOPS
         .try_with(|loops| {
             loops

@@ -116,6 +116,31 @@ impl LoopInner {
         TimerEntry::Wake(waker.clone())
     }
 
+    /// Makes the pending timer `id` wake `waker`'s task when it would wake another: the
+    /// future that armed it (a `sleep`, a `timeout`) has moved to another task since, which
+    /// the first task's wake-up would leave waiting forever. The entry is replaced in
+    /// place, so the timer keeps its deadline and its place among equal deadlines. Returns
+    /// `false` when the timer has fired (or was cancelled).
+    pub(crate) fn retarget_timer(&self, id: TimerId, waker: &Waker) -> bool {
+        let mut timers = self.timers.borrow_mut();
+        let Some(entry) = timers.get_mut(id) else {
+            return false;
+        };
+        let wakes = match entry {
+            TimerEntry::WakeTask(task) => task_of(waker) == Some(task.as_ptr()),
+            TimerEntry::Wake(current) => current.will_wake(waker),
+            TimerEntry::Callback(_) => true,
+        };
+        if !wakes {
+            let old = std::mem::replace(entry, self.wake_entry(waker));
+            drop(timers);
+            // Outside the borrow: the last reference to a finished task may go with it, and
+            // its output's `Drop` may use the loop's timers.
+            drop(old);
+        }
+        true
+    }
+
     pub(crate) fn cancel_timer(&self, id: TimerId) {
         let removed = self.timers.borrow_mut().cancel(id);
         drop(removed);

@@ -19,7 +19,8 @@
 //! current-thread runtime without its I/O driver and async-io's `block_on` sleep the same
 //! way.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::Waker;
 use std::time::Duration;
@@ -56,8 +57,19 @@ pub(crate) enum Injected {
 /// A host loop's hook, run on a remote wake.
 pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 
+/// A loop's identity: unique in the process, never reused (see [`NEXT_LOOP_ID`]).
+pub(crate) type LoopId = NonZeroU64;
+
+/// The next loop's identity. Counted, never reused: an address would be (a loop made after
+/// another was dropped often gets its memory), and a timer or task that outlived its loop
+/// would take the new loop for its own. From 1, so that an id is a `NonZeroU64` and the
+/// timer futures that store one keep their size.
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
 /// What other threads share with the loop.
 pub(crate) struct Shared {
+    /// The loop's identity for the process's lifetime (see [`NEXT_LOOP_ID`]).
+    id: LoopId,
     queue: Mutex<Vec<Injected>>,
     /// Set after a push, cleared by the drain: lets the loop skip the mutex when idle.
     has_injected: AtomicBool,
@@ -72,6 +84,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new() -> std::io::Result<Shared> {
         Ok(Shared {
+            // Relaxed: only uniqueness matters, which the read-modify-write gives.
+            id: NonZeroU64::new(NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed))
+                .expect("fewer than 2^64 loops"),
             queue: Mutex::new(Vec::new()),
             has_injected: AtomicBool::new(false),
             state: AtomicU8::new(AWAKE),
@@ -81,6 +96,11 @@ impl Shared {
             hook: Mutex::new(None),
             has_hook: AtomicBool::new(false),
         })
+    }
+
+    /// The loop's identity: unique in the process, never reused.
+    pub(crate) fn id(&self) -> LoopId {
+        self.id
     }
 
     /// Hands `item` to the loop; `Err` gives it back when the loop is closed.

@@ -25,6 +25,24 @@ use crate::header::TaskRc;
 /// The wheel's tick.
 const RESOLUTION: Duration = Duration::from_micros(1);
 
+/// `start + delay`, or when that is past what `Instant` can hold, the latest instant near
+/// it that it can: a deadline that never comes, which the wheel files in its overflow list.
+pub(crate) fn saturating_add(start: Instant, delay: Duration) -> Instant {
+    if let Some(at) = start.checked_add(delay) {
+        return at;
+    }
+    // Add the largest halves that still fit: within a nanosecond of the limit, in at most
+    // one step per bit of a `Duration`.
+    let (mut at, mut step) = (start, delay);
+    while !step.is_zero() {
+        step /= 2;
+        if let Some(next) = at.checked_add(step) {
+            at = next;
+        }
+    }
+    at
+}
+
 /// What a timer does when it fires.
 pub(crate) enum TimerEntry {
     Callback(Rc<dyn Callback>),
@@ -55,6 +73,12 @@ impl Timers {
     /// Removes a timer that has not fired (O(1)); a stale id is a no-op.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Option<TimerEntry> {
         self.wheel.cancel(id)
+    }
+
+    /// What the pending timer `id` does, to change in place (it keeps its deadline and its
+    /// place among equal deadlines); `None` once it has fired or was cancelled.
+    pub(crate) fn get_mut(&mut self, id: TimerId) -> Option<&mut TimerEntry> {
+        self.wheel.get_mut(id)
     }
 
     /// Whether the timer has left the wheel: fired (or cancelled, which its owner knows).
