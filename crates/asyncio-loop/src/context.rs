@@ -97,6 +97,23 @@ pub(crate) fn set_running(running: Option<(&Arc<Shared>, LoopRef)>) {
     drop(previous);
 }
 
+/// Reports through the exception handler of the loop owning `shared` (running or live on
+/// this thread); with that loop gone, on stderr, one line, as the default handler would.
+pub(crate) fn report_to(
+    shared: &Shared,
+    message: String,
+    task: Option<TaskRc>,
+    panic: Option<Panic>,
+) {
+    match loop_of(shared) {
+        Some(event_loop) => event_loop.scheduler.report(message, task, panic),
+        None => match panic {
+            Some(panic) => eprintln!("{message}; {panic}"),
+            None => eprintln!("{message}"),
+        },
+    }
+}
+
 /// Runs `f` with the running loop, if any.
 pub(crate) fn with_running<R>(f: impl FnOnce(&dyn Schedule) -> R) -> Option<R> {
     RUNNING
@@ -151,7 +168,7 @@ unsafe fn wake_idle_local(id: LoopId, task: NonNull<Header>) -> bool {
 
 /// The live loop of this thread that owns `shared` (the loop of a task, for its handles):
 /// the running loop, or else one of the thread's other live loops.
-pub(crate) fn loop_of(shared: &Arc<Shared>) -> Option<LoopRef> {
+pub(crate) fn loop_of(shared: &Shared) -> Option<LoopRef> {
     let id = loop_id(shared);
     let running = RUNNING
         .try_with(|slot| match &*slot.borrow() {

@@ -7,12 +7,13 @@
 //! then run exactly the items that are in the ready queue now. Task steps, callbacks, fired
 //! timers and I/O callbacks are all ready-queue items, which is what keeps the order FIFO.
 
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
 use crate::done::run_done_actions;
-use crate::error::Panic;
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
 use crate::exception::ExceptionContext;
 use crate::flags::Flag;
 use crate::header::{Header, TaskRc};
@@ -184,33 +185,54 @@ impl LoopInner {
         }
     }
 
+    /// Runs one ready item. Whatever user code it reaches may panic, and not only in a
+    /// callback: dropping a finished detached task's output (its last reference goes at
+    /// the end of its step), a foreign waker woken by a timer or by a task's end, a done
+    /// callback's closure dropped. Each is reported through the exception handler
+    /// (asyncio's "Exception in callback ...") instead of unwinding through the loop,
+    /// which would leave the iteration half done and a run's main task registered.
     fn run_ready(&self, item: Ready, main: &mut MainStep<'_>) {
-        match item {
+        let what = match &item {
+            Ready::Step(_) => "task step",
+            Ready::Callback(_) => "callback",
+            Ready::Wake(_) | Ready::WakeTask(_) => "timer callback",
+            Ready::Io(_) => "I/O callback",
+            Ready::Stop => "stop",
+            Ready::Remote(_) => "call_soon_threadsafe callback",
+        };
+        self.guarded(what, || match item {
             Ready::Step(task) => self.run_step(task, main),
-            Ready::Callback(callback) => self.guarded("callback", || callback.run()),
+            Ready::Callback(callback) => callback.run(),
             Ready::Wake(waker) => waker.wake(),
             Ready::WakeTask(task) => self.schedule(&task),
             Ready::Io(IoReady { fd, writable }) => {
                 let callback = self.io.borrow().callback(fd, writable);
                 if let Some(callback) = callback {
-                    self.guarded("I/O callback", || (callback.borrow_mut())());
+                    (callback.borrow_mut())();
                 }
             }
             Ready::Stop => self.stopping.set(true),
-            Ready::Remote(f) => self.guarded("call_soon_threadsafe callback", f),
+            Ready::Remote(f) => f(),
+        });
+    }
+
+    /// Runs `f`, reporting a panic through the exception handler as "Exception in `what`"
+    /// instead of unwinding through the loop.
+    pub(crate) fn guarded(&self, what: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            self.report_caught(format!("Exception in {what}"), payload);
         }
     }
 
-    /// Runs a callback, reporting a panic through the exception handler (asyncio's
-    /// "Exception in callback ...") instead of unwinding through the loop.
-    fn guarded(&self, what: &str, f: impl FnOnce()) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-            let context = ExceptionContext::new(
-                format!("Exception in {what}"),
-                None,
-                Some(Panic::from_payload(&*payload)),
-            );
-            self.call_exception_handler(&context);
+    /// Reports a caught panic, and the panic of its payload's own `Drop` if it has one
+    /// (which must not unwind from here either).
+    #[cold]
+    pub(crate) fn report_caught(&self, message: String, payload: Box<dyn Any + Send>) {
+        let (panic, payload_drop) = Panic::from_caught(payload);
+        self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
+        if let Some(panic) = payload_drop {
+            let message = PAYLOAD_DROP_PANICKED.to_owned();
+            self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
         }
     }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::error::{Panic, RunError, TaskError};
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
+use crate::exception::ExceptionContext;
 use crate::running::running_loop;
 use crate::shared::{Injected, Shared, lock};
 
@@ -161,7 +162,19 @@ impl<F: Future> Future for CatchUnwind<F> {
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(TaskError::Panicked(Panic::from_payload(&*payload)))),
+            Err(payload) => {
+                // A payload whose `Drop` panics must not end the task here: the remote
+                // side would hear `Cancelled` instead of the panic.
+                let (panic, payload_drop) = Panic::from_caught(payload);
+                if let Some(second) = payload_drop
+                    && let Some(event_loop) = running_loop()
+                {
+                    let message = PAYLOAD_DROP_PANICKED.to_owned();
+                    let context = ExceptionContext::new(message, None, Some(second));
+                    event_loop.call_exception_handler(&context);
+                }
+                Poll::Ready(Err(TaskError::Panicked(panic)))
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::callback::{Callback, CallbackCell};
 use crate::context::{LoopRef, Schedule};
-use crate::error::Panic;
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::header::TaskRc;
 use crate::raw::new_task;
@@ -172,9 +172,17 @@ impl LoopInner {
         let handler = self.handler.borrow().clone();
         match handler {
             Some(handler) => {
-                // A panicking handler must not take the loop down.
-                if catch_unwind(AssertUnwindSafe(|| handler(context))).is_err() {
+                // A panicking handler must not take the loop down, nor its payload's drop.
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(context))) {
                     default_exception_handler(context);
+                    if let (_, Some(panic)) = Panic::from_caught(payload) {
+                        let message = PAYLOAD_DROP_PANICKED.to_owned();
+                        default_exception_handler(&ExceptionContext::new(
+                            message,
+                            None,
+                            Some(panic),
+                        ));
+                    }
                 }
             }
             None => default_exception_handler(context),
