@@ -35,6 +35,9 @@ pub(crate) trait Schedule {
     /// Reports through the loop's exception handler (asyncio's
     /// `call_exception_handler`).
     fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>);
+
+    /// The task whose step is running, if any.
+    fn current_task(&self) -> Option<TaskRc>;
 }
 
 /// A loop as this module knows it: its queue and the rest of it.
@@ -112,6 +115,18 @@ pub(crate) fn report_to(
             None => eprintln!("{message}"),
         },
     }
+}
+
+/// The loop running on this thread, when it is not the loop owning `shared`.
+pub(crate) fn other_running_loop(shared: &Shared) -> Option<LoopRef> {
+    let id = loop_id(shared);
+    RUNNING
+        .try_with(|slot| match &*slot.borrow() {
+            Some((running, event_loop)) if *running != id => Some(event_loop.clone()),
+            _ => None,
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` with the running loop, if any.

@@ -217,4 +217,8 @@ impl Schedule for LoopInner {
         let task = task.map(|task| TaskRef { task });
         self.call_exception_handler(&ExceptionContext::new(message, task, panic));
     }
+
+    fn current_task(&self) -> Option<TaskRc> {
+        self.current.borrow().clone()
+    }
 }
