@@ -26,7 +26,7 @@ use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
 use crate::shared::WakeHook;
 use crate::task::Task;
 use crate::task_ref::TaskRef;
-use crate::timers::TimerEntry;
+use crate::timers::{TimerEntry, saturating_add};
 use crate::waker::borrowed;
 
 /// An asyncio event loop: one thread, FIFO callbacks and task steps, timers, I/O readiness.
@@ -207,9 +207,11 @@ impl EventLoop {
         }
     }
 
-    /// Schedules `f` to run `delay` from now.
+    /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
+    /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
+    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
-        self.call_at(Instant::now() + delay, f)
+        self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.

@@ -192,21 +192,28 @@ impl<T> ConcurrentFuture<T> {
     }
 
     /// Blocks until the outcome is there or `timeout` passed; returns whether it is there.
+    /// A timeout past what `Instant` can hold (`Duration::MAX`) waits as long as it takes.
     /// Never call it on the loop's own thread while the loop must run the future.
     pub fn wait(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        // `None`: no deadline at all, rather than an overflow panic.
+        let deadline = Instant::now().checked_add(timeout);
         let mut slot = lock(&self.state.slot);
         while !slot.done {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            slot = self
-                .state
-                .ready
-                .wait_timeout(slot, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            slot = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    let waited = self.state.ready.wait_timeout(slot, left);
+                    waited.unwrap_or_else(|e| e.into_inner()).0
+                }
+                None => self
+                    .state
+                    .ready
+                    .wait(slot)
+                    .unwrap_or_else(|e| e.into_inner()),
+            };
         }
         true
     }

@@ -118,7 +118,9 @@ impl Timer {
             }
             TimerState::Idle(Idle::After(delay)) => {
                 event_loop = loop_for(what);
-                Instant::now() + delay
+                // `Duration::MAX` is "never": past `Instant`'s range it saturates to a
+                // deadline that never comes instead of panicking.
+                saturating_add(Instant::now(), delay)
             }
             TimerState::Idle(Idle::At(at)) => {
                 event_loop = loop_for(what);
@@ -197,7 +199,8 @@ impl Default for Sleep {
 
 /// Completes `delay` after its first poll (asyncio's `sleep`, whose coroutine reads the
 /// clock when it starts). `sleep(Duration::ZERO)` yields exactly one loop iteration and
-/// sets no timer.
+/// sets no timer; `sleep(Duration::MAX)` (or any delay past what `Instant` can hold) never
+/// completes.
 ///
 /// ```
 /// use std::time::Duration;
@@ -252,7 +255,7 @@ pin_project! {
 
 /// Runs `future` for at most `delay` from the first poll (asyncio's `wait_for`). A future
 /// that is ready at once costs no timer and no clock read; otherwise one timer entry,
-/// cancelled when the future wins.
+/// cancelled when the future wins. `Duration::MAX` never times out.
 ///
 /// ```
 /// use std::time::Duration;
