@@ -315,7 +315,10 @@ impl EventLoop {
     }
 
     /// Sets a hook run (on the waking thread) when another thread wakes the loop: a host
-    /// loop that sleeps between frames learns there is work for `run_once`.
+    /// loop that sleeps between frames learns there is work for `run_once`. It runs for
+    /// the first wake after each iteration (a burst of wakes in between runs it once). A
+    /// panic in it is reported on stderr and goes no further: the waking thread's call
+    /// (`call_soon_threadsafe`, a waker's `wake`) has done its work already.
     pub fn set_wake_hook(&self, hook: Option<impl Fn() + Send + Sync + 'static>) {
         self.inner
             .shared

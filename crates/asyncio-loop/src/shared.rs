@@ -20,6 +20,7 @@
 //! way.
 
 use std::num::NonZeroU64;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::Waker;
@@ -139,7 +140,7 @@ impl Shared {
         if self.has_hook.load(Ordering::Acquire) {
             let hook = lock(&self.hook).clone();
             if let Some(hook) = hook {
-                hook();
+                run_hook(&hook);
             }
         }
     }
@@ -213,6 +214,28 @@ impl Shared {
         let mut slot = lock(&self.hook);
         self.has_hook.store(hook.is_some(), Ordering::Release);
         *slot = hook;
+    }
+}
+
+/// Runs the host's wake hook on the waking thread. It is host code: a panic in it must not
+/// unwind into the waker (a `call_soon_threadsafe`, a task's `wake` on any thread), whose
+/// work is queued already. Reported on stderr, one line: the loop's exception handler
+/// belongs to the loop's thread. (Not `Panic::from_caught`: `error.rs` is of this layer.)
+fn run_hook(hook: &WakeHook) {
+    let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook())) else {
+        return;
+    };
+    let message = match payload.downcast_ref::<&str>() {
+        Some(message) => message,
+        None => payload
+            .downcast_ref::<String>()
+            .map_or("Box<dyn Any>", String::as_str),
+    };
+    eprintln!("Exception in the loop's wake hook; panicked: {message}");
+    // A payload may be any value, whose `Drop` may panic too: that must not unwind either,
+    // and its own payload is leaked rather than risk a third.
+    if let Err(second) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(second);
     }
 }
 

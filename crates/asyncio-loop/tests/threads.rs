@@ -225,6 +225,28 @@ fn the_wake_hook_runs_on_a_remote_wake() {
     event_loop.set_wake_hook(None::<fn()>);
 }
 
+/// The hook is host code run on the waking thread: its panic must not unwind into the
+/// remote caller, whose callback is queued all the same.
+#[test]
+fn a_panicking_wake_hook_stays_out_of_the_remote_caller() {
+    let event_loop = EventLoop::new();
+    event_loop.set_wake_hook(Some(|| panic!("hook broke")));
+    let handle = event_loop.handle();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let remote = std::thread::spawn(move || {
+        let called = handle.call_soon_threadsafe(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        handle.wake();
+        called
+    });
+    let called = remote.join().expect("the hook's panic reached the caller");
+    assert_eq!(called, Ok(()));
+    event_loop.run_once().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "the callback was queued");
+}
+
 /// A host that steps the loop with `run_once()` (which never waits) must hear of every
 /// remote wake that follows a step: ten `call_soon_threadsafe` calls from another thread,
 /// each followed by a `run_once()`, fire the hook ten times. With no descriptor the loop
