@@ -7,13 +7,10 @@
 //! then run exactly the items that are in the ready queue now. Task steps, callbacks, fired
 //! timers and I/O callbacks are all ready-queue items, which is what keeps the order FIFO.
 
-use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
 use crate::done::run_done_actions;
-use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
 use crate::exception::ExceptionContext;
 use crate::flags::Flag;
 use crate::header::{Header, TaskRc};
@@ -220,26 +217,6 @@ impl LoopInner {
             Ready::Stop => self.stopping.set(true),
             Ready::Remote(f) => f(),
         });
-    }
-
-    /// Runs `f`, reporting a panic through the exception handler as "Exception in `what`"
-    /// instead of unwinding through the loop.
-    pub(crate) fn guarded(&self, what: &str, f: impl FnOnce()) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-            self.report_caught(format!("Exception in {what}"), payload);
-        }
-    }
-
-    /// Reports a caught panic, and the panic of its payload's own `Drop` if it has one
-    /// (which must not unwind from here either).
-    #[cold]
-    pub(crate) fn report_caught(&self, message: String, payload: Box<dyn Any + Send>) {
-        let (panic, payload_drop) = Panic::from_caught(payload);
-        self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
-        if let Some(panic) = payload_drop {
-            let message = PAYLOAD_DROP_PANICKED.to_owned();
-            self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
-        }
     }
 
     fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {

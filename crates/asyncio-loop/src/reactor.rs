@@ -162,10 +162,16 @@ impl Io {
         true
     }
 
-    /// Deletes every registration from the poller (loop close).
-    pub(crate) fn close(self, poller: &Poller) {
+    /// Deletes every registration from the poller and closes the loop's duplicates (loop
+    /// close), then hands the callbacks back: they are user code, whose `Drop` may panic,
+    /// and the caller drops them one by one once every descriptor is released.
+    pub(crate) fn close(self, poller: &Poller) -> Vec<IoCallback> {
+        let mut callbacks = Vec::new();
         for registration in self.registrations.into_values() {
             let _ = poller.delete(&registration.fd);
+            callbacks.extend(registration.reader);
+            callbacks.extend(registration.writer);
         }
+        callbacks
     }
 }

@@ -4,6 +4,7 @@
 //! which the layers below reach it without naming it. The iteration itself is in
 //! `iteration.rs`, closing in `shutdown.rs`, the public handle in `event_loop.rs`.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -186,6 +187,26 @@ impl LoopInner {
                 }
             }
             None => default_exception_handler(context),
+        }
+    }
+
+    /// Runs `f`, reporting a panic through the exception handler as "Exception in `what`"
+    /// instead of unwinding through the loop (a ready item's run, a drop at close).
+    pub(crate) fn guarded(&self, what: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            self.report_caught(format!("Exception in {what}"), payload);
+        }
+    }
+
+    /// Reports a caught panic, and the panic of its payload's own `Drop` if it has one
+    /// (which must not unwind from here either).
+    #[cold]
+    fn report_caught(&self, message: String, payload: Box<dyn Any + Send>) {
+        let (panic, payload_drop) = Panic::from_caught(payload);
+        self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
+        if let Some(panic) = payload_drop {
+            let message = PAYLOAD_DROP_PANICKED.to_owned();
+            self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
         }
     }
 

@@ -95,6 +95,14 @@ impl Timers {
         self.wheel.poll_expired(now).map(|(_, entry)| entry)
     }
 
+    /// Takes any entry, due or not, until none is left: a closing loop drops them one by
+    /// one, each under its own guard (their drops are user code).
+    pub(crate) fn pop_any(&mut self) -> Option<TimerEntry> {
+        self.wheel
+            .poll_expired_at_tick(u64::MAX)
+            .map(|(_, entry)| entry)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.wheel.is_empty()
     }
