@@ -1,7 +1,7 @@
 //! Layer 1 (the raw task): how the task machinery reaches its loop without naming it. The
 //! loop implements [`Schedule`]; this module keeps, per thread, the running loop and every
-//! live loop as their [`ReadyQueue`] and a `dyn Schedule`, found by the [`Shared`] part
-//! that a task's header points to. As tokio's `runtime/task` calls its scheduler through a
+//! live loop as their [`ReadyQueue`] and a `dyn Schedule`, found by the never-reused id of
+//! the [`Shared`] part that a task's header points to. As tokio's `runtime/task` calls its scheduler through a
 //! `Schedule` trait, nothing below the loop (`header`, `waker`, `raw`, `done`, the task
 //! handles) imports it. Queueing a step needs only the queue, a type of this layer, so the
 //! hot path (a wake, a cancel) makes no dynamic call; the trait carries the rest.
@@ -19,7 +19,7 @@ use crate::callback::Callback;
 use crate::error::Panic;
 use crate::header::{Header, TaskRc};
 use crate::ready::ReadyQueue;
-use crate::shared::Shared;
+use crate::shared::{LoopId, Shared};
 
 /// What a task and its handles ask of their loop beyond queueing a step, on the loop's
 /// thread.
@@ -35,6 +35,9 @@ pub(crate) trait Schedule {
     /// Reports through the loop's exception handler (asyncio's
     /// `call_exception_handler`).
     fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>);
+
+    /// The task whose step is running, if any.
+    fn current_task(&self) -> Option<TaskRc>;
 }
 
 /// A loop as this module knows it: its queue and the rest of it.
@@ -46,7 +49,7 @@ pub(crate) struct LoopRef {
 
 /// A loop of this thread, with the identity its tasks know it by.
 struct Entry {
-    id: usize,
+    id: LoopId,
     queue: Weak<ReadyQueue>,
     scheduler: Weak<dyn Schedule>,
 }
@@ -62,15 +65,16 @@ impl Entry {
 
 thread_local! {
     /// The running loop, with its identity.
-    static RUNNING: RefCell<Option<(usize, LoopRef)>> = const { RefCell::new(None) };
+    static RUNNING: RefCell<Option<(LoopId, LoopRef)>> = const { RefCell::new(None) };
     /// Every live loop of this thread.
     static LOOPS: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A loop's identity for its tasks: the address of its [`Shared`] part, which every task's
-/// header holds.
-pub(crate) fn loop_id(shared: &Arc<Shared>) -> usize {
-    Arc::as_ptr(shared) as usize
+/// A loop's identity for its tasks: the never-reused id of its [`Shared`] part, which every
+/// task's header holds. Not the part's address: a loop made after another was dropped may
+/// get the same memory, and would then be taken for it.
+pub(crate) fn loop_id(shared: &Shared) -> LoopId {
+    shared.id()
 }
 
 /// Records a new loop of this thread.
@@ -94,6 +98,35 @@ pub(crate) fn set_running(running: Option<(&Arc<Shared>, LoopRef)>) {
     let running = running.map(|(shared, event_loop)| (loop_id(shared), event_loop));
     let previous = RUNNING.with(|slot| slot.replace(running));
     drop(previous);
+}
+
+/// Reports through the exception handler of the loop owning `shared` (running or live on
+/// this thread); with that loop gone, on stderr, one line, as the default handler would.
+pub(crate) fn report_to(
+    shared: &Shared,
+    message: String,
+    task: Option<TaskRc>,
+    panic: Option<Panic>,
+) {
+    match loop_of(shared) {
+        Some(event_loop) => event_loop.scheduler.report(message, task, panic),
+        None => match panic {
+            Some(panic) => eprintln!("{message}; {panic}"),
+            None => eprintln!("{message}"),
+        },
+    }
+}
+
+/// The loop running on this thread, when it is not the loop owning `shared`.
+pub(crate) fn other_running_loop(shared: &Shared) -> Option<LoopRef> {
+    let id = loop_id(shared);
+    RUNNING
+        .try_with(|slot| match &*slot.borrow() {
+            Some((running, event_loop)) if *running != id => Some(event_loop.clone()),
+            _ => None,
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` with the running loop, if any.
@@ -136,7 +169,7 @@ pub(crate) unsafe fn wake_local(shared: &Arc<Shared>, task: NonNull<Header>) -> 
 /// # Safety
 ///
 /// As for [`wake_local`].
-unsafe fn wake_idle_local(id: usize, task: NonNull<Header>) -> bool {
+unsafe fn wake_idle_local(id: LoopId, task: NonNull<Header>) -> bool {
     match live_loop(id) {
         Some(event_loop) if !event_loop.queue.is_closed() => {
             // SAFETY: a live loop of this thread owns `shared`: this is the task's loop's
@@ -150,7 +183,7 @@ unsafe fn wake_idle_local(id: usize, task: NonNull<Header>) -> bool {
 
 /// The live loop of this thread that owns `shared` (the loop of a task, for its handles):
 /// the running loop, or else one of the thread's other live loops.
-pub(crate) fn loop_of(shared: &Arc<Shared>) -> Option<LoopRef> {
+pub(crate) fn loop_of(shared: &Shared) -> Option<LoopRef> {
     let id = loop_id(shared);
     let running = RUNNING
         .try_with(|slot| match &*slot.borrow() {
@@ -163,7 +196,7 @@ pub(crate) fn loop_of(shared: &Arc<Shared>) -> Option<LoopRef> {
 }
 
 /// The loop of this thread with identity `id`, from the table of its live loops.
-fn live_loop(id: usize) -> Option<LoopRef> {
+fn live_loop(id: LoopId) -> Option<LoopRef> {
     LOOPS
         .try_with(|loops| {
             loops

@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 /// Why a run of the loop (`run_until_complete`, `run_forever`, `run_once`) or another
@@ -171,7 +172,27 @@ pub struct Panic {
     message: Arc<String>,
 }
 
+/// The report of a panic payload whose own `Drop` panicked (see [`Panic::from_caught`]).
+pub(crate) const PAYLOAD_DROP_PANICKED: &str = "Exception in dropping a panic's payload";
+
 impl Panic {
+    /// The panic a caught `payload` carries, with the payload dropped; beside it, the panic
+    /// of that drop, if it had one. A payload may be any value (`std::panic::panic_any`),
+    /// whose `Drop` may itself panic: that must not unwind out of the code that caught the
+    /// first panic (the loop's iteration, a task's step), so it is caught here too, and
+    /// its own payload is leaked, since dropping it could panic again. The caller reports
+    /// it.
+    pub(crate) fn from_caught(payload: Box<dyn Any + Send>) -> (Panic, Option<Panic>) {
+        let panic = Panic::from_payload(&*payload);
+        let dropped = catch_unwind(AssertUnwindSafe(|| drop(payload)));
+        let second = dropped.err().map(|inner| {
+            let second = Panic::from_payload(&*inner);
+            std::mem::forget(inner);
+            second
+        });
+        (panic, second)
+    }
+
     pub(crate) fn from_payload(payload: &(dyn Any + Send)) -> Panic {
         let message: &str = if let Some(s) = payload.downcast_ref::<&str>() {
             s

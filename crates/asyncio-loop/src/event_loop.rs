@@ -17,6 +17,7 @@ use crate::exception::ExceptionContext;
 use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
+use crate::header::TaskRc;
 use crate::iteration::MainStep;
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
@@ -25,7 +26,7 @@ use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
 use crate::shared::WakeHook;
 use crate::task::Task;
 use crate::task_ref::TaskRef;
-use crate::timers::TimerEntry;
+use crate::timers::{TimerEntry, saturating_add};
 use crate::waker::borrowed;
 
 /// An asyncio event loop: one thread, FIFO callbacks and task steps, timers, I/O readiness.
@@ -84,9 +85,8 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main = new_task(&inner.shared, None, true, std::future::pending::<()>());
-        inner.tasks.borrow_mut().insert(main.clone());
-        inner.schedule(&main);
+        let main_task = MainTask::register(inner);
+        let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
         let mut outcome: Option<std::thread::Result<F::Output>> = None;
@@ -129,12 +129,8 @@ impl EventLoop {
                 break;
             }
         }
-        let leftover = inner.tasks.borrow_mut().remove(&main);
-        drop(leftover);
         let state = main.header().state();
-        // A stopped run leaves the main task pending: it is over all the same, and a stray
-        // wake of its waker must not queue it again.
-        main.abort();
+        drop(main_task);
         // The future (if unfinished) is dropped while the loop still counts as running, so
         // its `Drop` may use the loop (cancel timers, tasks).
         slot.set(None);
@@ -211,9 +207,11 @@ impl EventLoop {
         }
     }
 
-    /// Schedules `f` to run `delay` from now.
+    /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
+    /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
+    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
-        self.call_at(Instant::now() + delay, f)
+        self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
@@ -317,7 +315,10 @@ impl EventLoop {
     }
 
     /// Sets a hook run (on the waking thread) when another thread wakes the loop: a host
-    /// loop that sleeps between frames learns there is work for `run_once`.
+    /// loop that sleeps between frames learns there is work for `run_once`. It runs for
+    /// the first wake after each iteration (a burst of wakes in between runs it once). A
+    /// panic in it is reported on stderr and goes no further: the waking thread's call
+    /// (`call_soon_threadsafe`, a waker's `wake`) has done its work already.
     pub fn set_wake_hook(&self, hook: Option<impl Fn() + Send + Sync + 'static>) {
         self.inner
             .shared
@@ -348,6 +349,35 @@ impl PartialEq for EventLoop {
 }
 
 impl Eq for EventLoop {}
+
+/// The main task of a `run_until_complete`, registered (and its first step queued) for the
+/// run's duration. Dropping it takes the task out of the registry and aborts it, on every
+/// way out of the run, an unwind included: left registered, it would stay a pending
+/// `Task-N` in `all_tasks()`, and cancelling it would end a later, unrelated run (a main
+/// task's end queues a `stop`).
+struct MainTask<'a> {
+    inner: &'a LoopInner,
+    task: TaskRc,
+}
+
+impl<'a> MainTask<'a> {
+    fn register(inner: &'a LoopInner) -> MainTask<'a> {
+        let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
+        inner.tasks.borrow_mut().insert(task.clone());
+        inner.schedule(&task);
+        MainTask { inner, task }
+    }
+}
+
+impl Drop for MainTask<'_> {
+    fn drop(&mut self) {
+        let leftover = self.inner.tasks.borrow_mut().remove(&self.task);
+        drop(leftover);
+        // A stopped run leaves the main task pending: it is over all the same, and a stray
+        // wake of its waker must not queue it again.
+        self.task.abort();
+    }
+}
 
 /// Resolves when every task in `tasks` is done (`cancel_all_tasks`).
 struct AllDone {

@@ -7,12 +7,10 @@
 //! then run exactly the items that are in the ready queue now. Task steps, callbacks, fired
 //! timers and I/O callbacks are all ready-queue items, which is what keeps the order FIFO.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
 use crate::done::run_done_actions;
-use crate::error::Panic;
 use crate::exception::ExceptionContext;
 use crate::flags::Flag;
 use crate::header::{Header, TaskRc};
@@ -164,8 +162,14 @@ impl LoopInner {
                     let task = task_of(&waker).expect("only task wakers are injected");
                     // SAFETY: `waker` keeps the task alive; only its `Sync` part is read.
                     let wake = unsafe { &(*task.as_ptr()).wake };
-                    wake.queued
-                        .store(false, std::sync::atomic::Ordering::Release);
+                    // A read-modify-write that acquires, not a `Release` store: a remote
+                    // wake that found `queued` set pushed nothing, coalesced into this one,
+                    // and what its thread wrote before `wake()` must be visible to the step
+                    // queued here. Its swap released those writes, but only reading its
+                    // value acquires them; a plain store reads nothing, which left the
+                    // step free (in the memory model) to miss them, with no later wake to
+                    // make up for it.
+                    wake.queued.swap(false, std::sync::atomic::Ordering::AcqRel);
                     // SAFETY: a waker injected into this loop's queue is one of its tasks'
                     // (`waker.rs`), alive while `waker` is, and this is the loop's thread.
                     unsafe { self.ready.schedule_woken(task) };
@@ -194,34 +198,35 @@ impl LoopInner {
         }
     }
 
+    /// Runs one ready item. Whatever user code it reaches may panic, and not only in a
+    /// callback: dropping a finished detached task's output (its last reference goes at
+    /// the end of its step), a foreign waker woken by a timer or by a task's end, a done
+    /// callback's closure dropped. Each is reported through the exception handler
+    /// (asyncio's "Exception in callback ...") instead of unwinding through the loop,
+    /// which would leave the iteration half done and a run's main task registered.
     fn run_ready(&self, item: Ready, main: &mut MainStep<'_>) {
-        match item {
+        let what = match &item {
+            Ready::Step(_) => "task step",
+            Ready::Callback(_) => "callback",
+            Ready::Wake(_) | Ready::WakeTask(_) => "timer callback",
+            Ready::Io(_) => "I/O callback",
+            Ready::Stop => "stop",
+            Ready::Remote(_) => "call_soon_threadsafe callback",
+        };
+        self.guarded(what, || match item {
             Ready::Step(task) => self.run_step(task, main),
-            Ready::Callback(callback) => self.guarded("callback", || callback.run()),
+            Ready::Callback(callback) => callback.run(),
             Ready::Wake(waker) => waker.wake(),
             Ready::WakeTask(task) => self.schedule(&task),
             Ready::Io(IoReady { fd, writable }) => {
                 let callback = self.io.borrow().callback(fd, writable);
                 if let Some(callback) = callback {
-                    self.guarded("I/O callback", || (callback.borrow_mut())());
+                    (callback.borrow_mut())();
                 }
             }
             Ready::Stop => self.stopping.set(true),
-            Ready::Remote(f) => self.guarded("call_soon_threadsafe callback", f),
-        }
-    }
-
-    /// Runs a callback, reporting a panic through the exception handler (asyncio's
-    /// "Exception in callback ...") instead of unwinding through the loop.
-    fn guarded(&self, what: &str, f: impl FnOnce()) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-            let context = ExceptionContext::new(
-                format!("Exception in {what}"),
-                None,
-                Some(Panic::from_payload(&*payload)),
-            );
-            self.call_exception_handler(&context);
-        }
+            Ready::Remote(f) => f(),
+        });
     }
 
     fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {

@@ -12,7 +12,8 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::error::{InvalidStateError, Panic, TaskError};
+use crate::context::report_to;
+use crate::error::{InvalidStateError, PAYLOAD_DROP_PANICKED, Panic, TaskError};
 use crate::flags::{Flag, State};
 use crate::header::{Header, TaskRc, TaskVTable};
 use crate::shared::Shared;
@@ -112,8 +113,10 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
     }
 
     /// Ends the task with `outcome`, dropping the future in place; a panic in its `Drop`
-    /// becomes the outcome instead.
-    fn finish(&self, outcome: Result<F::Output, TaskError>) {
+    /// becomes the outcome instead. Returns the panic of that panic's payload's own `Drop`,
+    /// if it had one, for the caller to report (see [`report_payload_drop`]).
+    #[must_use = "a payload's drop panic must be reported"]
+    fn finish(&self, outcome: Result<F::Output, TaskError>) -> Option<Panic> {
         let state = match &outcome {
             Ok(_) => State::Finished,
             Err(TaskError::Cancelled) => State::Cancelled,
@@ -125,11 +128,15 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             *self.stage_for_loop() = Stage::done(outcome);
         }));
         match dropped {
-            Ok(()) => self.header.set_state(state),
+            Ok(()) => {
+                self.header.set_state(state);
+                None
+            }
             Err(payload) => {
-                *self.stage_for_loop() =
-                    Stage::Failed(TaskError::Panicked(Panic::from_payload(&*payload)));
+                let (panic, payload_drop) = Panic::from_caught(payload);
+                *self.stage_for_loop() = Stage::Failed(TaskError::Panicked(panic));
                 self.header.set_state(State::Panicked);
+                payload_drop
             }
         }
     }
@@ -142,7 +149,9 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             return true;
         }
         if header.flags().get(Flag::CANCEL_REQUESTED) {
-            this.finish(Err(TaskError::Cancelled));
+            let payload_drop = this.finish(Err(TaskError::Cancelled));
+            // SAFETY: our caller holds a `TaskRc` of this task, on its loop's thread.
+            unsafe { report_payload_drop(ptr, payload_drop) };
             return true;
         }
         // SAFETY: the `TaskRc` our caller holds keeps the task alive for the whole poll.
@@ -160,24 +169,27 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             let future = unsafe { Pin::new_unchecked(future) };
             future.poll(&mut cx)
         }));
-        match polled {
-            Ok(Poll::Pending) => false,
-            Ok(Poll::Ready(output)) => {
-                this.finish(Ok(output));
-                true
-            }
+        let payload_drop = match polled {
+            Ok(Poll::Pending) => return false,
+            Ok(Poll::Ready(output)) => this.finish(Ok(output)),
             Err(payload) => {
-                this.finish(Err(TaskError::Panicked(Panic::from_payload(&*payload))));
-                true
+                let (panic, payload_drop) = Panic::from_caught(payload);
+                let future_drop = this.finish(Err(TaskError::Panicked(panic)));
+                payload_drop.or(future_drop)
             }
-        }
+        };
+        // SAFETY: our caller holds a `TaskRc` of this task, on its loop's thread.
+        unsafe { report_payload_drop(ptr, payload_drop) };
+        true
     }
 
     unsafe fn abort(ptr: NonNull<Header>) {
         // SAFETY: called through the vtable by a `TaskRc` holder.
         let this = unsafe { Self::cell(ptr) };
         if !this.header.done() {
-            this.finish(Err(TaskError::Cancelled));
+            let payload_drop = this.finish(Err(TaskError::Cancelled));
+            // SAFETY: our caller holds a `TaskRc` of this task, on its loop's thread.
+            unsafe { report_payload_drop(ptr, payload_drop) };
         }
     }
 
@@ -239,6 +251,24 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         // and were dropped on the loop's thread already.
         drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
     }
+}
+
+/// Reports through the task's loop that a panic's payload panicked when dropped
+/// ([`Panic::from_caught`] caught it): in a step, that must not unwind into the loop,
+/// which would lose the task's end (it would never leave the registry nor wake its
+/// awaiter).
+///
+/// # Safety
+///
+/// `ptr` is a task the caller holds through a `TaskRc`, on its loop's thread.
+unsafe fn report_payload_drop(ptr: NonNull<Header>, panic: Option<Panic>) {
+    let Some(panic) = panic else { return };
+    // SAFETY: alive and held by the loop side (`refs > 0`) through the caller's `TaskRc`,
+    // on the loop's thread, as `from_waker` requires.
+    let task = unsafe { TaskRc::from_waker(ptr) };
+    // SAFETY: alive, as just said; only the `Sync` wake side is read.
+    let shared = unsafe { &(*ptr.as_ptr()).wake.shared };
+    report_to(shared, PAYLOAD_DROP_PANICKED.to_owned(), task, Some(panic));
 }
 
 /// A new pending task of the loop owning `shared`, running `future`, named `name` (or

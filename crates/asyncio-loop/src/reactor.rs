@@ -307,18 +307,23 @@ impl Io {
         true
     }
 
-    /// Deletes every callback registration from the poller and forgets the sources (loop
-    /// close): a source's owner deletes its own descriptor when dropped, and it is still
-    /// open then; waiters are woken, to find the loop closed.
-    pub(crate) fn close(self, poller: &Poller) -> Vec<Waker> {
+    /// Deletes every callback registration from the poller and closes the loop's
+    /// duplicates, and forgets the sources (loop close): a source's owner deletes its own
+    /// descriptor when dropped, and it is still open then. Hands back the callbacks (user
+    /// code, whose `Drop` may panic: the caller drops them one by one once every descriptor
+    /// is released) and the sources' waiters, woken by the caller to find the loop closed.
+    pub(crate) fn close(self, poller: &Poller) -> (Vec<IoCallback>, Vec<Waker>) {
+        let mut callbacks = Vec::new();
         for registration in self.registrations.into_values() {
             let _ = poller.delete(&registration.fd);
+            callbacks.extend(registration.reader);
+            callbacks.extend(registration.writer);
         }
         let mut wakers = Vec::new();
         for source in self.sources.into_iter().flatten() {
             source.set_ready(Direction::Read, &mut wakers);
             source.set_ready(Direction::Write, &mut wakers);
         }
-        wakers
+        (callbacks, wakers)
     }
 }

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::error::{Panic, RunError, TaskError};
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
+use crate::exception::ExceptionContext;
 use crate::running::running_loop;
 use crate::shared::{Injected, Shared, lock};
 
@@ -161,7 +162,19 @@ impl<F: Future> Future for CatchUnwind<F> {
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(TaskError::Panicked(Panic::from_payload(&*payload)))),
+            Err(payload) => {
+                // A payload whose `Drop` panics must not end the task here: the remote
+                // side would hear `Cancelled` instead of the panic.
+                let (panic, payload_drop) = Panic::from_caught(payload);
+                if let Some(second) = payload_drop
+                    && let Some(event_loop) = running_loop()
+                {
+                    let message = PAYLOAD_DROP_PANICKED.to_owned();
+                    let context = ExceptionContext::new(message, None, Some(second));
+                    event_loop.call_exception_handler(&context);
+                }
+                Poll::Ready(Err(TaskError::Panicked(panic)))
+            }
         }
     }
 }
@@ -179,21 +192,28 @@ impl<T> ConcurrentFuture<T> {
     }
 
     /// Blocks until the outcome is there or `timeout` passed; returns whether it is there.
+    /// A timeout past what `Instant` can hold (`Duration::MAX`) waits as long as it takes.
     /// Never call it on the loop's own thread while the loop must run the future.
     pub fn wait(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        // `None`: no deadline at all, rather than an overflow panic.
+        let deadline = Instant::now().checked_add(timeout);
         let mut slot = lock(&self.state.slot);
         while !slot.done {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            slot = self
-                .state
-                .ready
-                .wait_timeout(slot, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            slot = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    let waited = self.state.ready.wait_timeout(slot, left);
+                    waited.unwrap_or_else(|e| e.into_inner()).0
+                }
+                None => self
+                    .state
+                    .ready
+                    .wait(slot)
+                    .unwrap_or_else(|e| e.into_inner()),
+            };
         }
         true
     }

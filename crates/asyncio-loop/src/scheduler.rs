@@ -4,6 +4,7 @@
 //! which the layers below reach it without naming it. The iteration itself is in
 //! `iteration.rs`, closing in `shutdown.rs`, the public handle in `event_loop.rs`.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::callback::{Callback, CallbackCell};
 use crate::context::{LoopRef, Schedule};
-use crate::error::Panic;
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::header::TaskRc;
 use crate::raw::new_task;
@@ -119,6 +120,31 @@ impl LoopInner {
         TimerEntry::Wake(waker.clone())
     }
 
+    /// Makes the pending timer `id` wake `waker`'s task when it would wake another: the
+    /// future that armed it (a `sleep`, a `timeout`) has moved to another task since, which
+    /// the first task's wake-up would leave waiting forever. The entry is replaced in
+    /// place, so the timer keeps its deadline and its place among equal deadlines. Returns
+    /// `false` when the timer has fired (or was cancelled).
+    pub(crate) fn retarget_timer(&self, id: TimerId, waker: &Waker) -> bool {
+        let mut timers = self.timers.borrow_mut();
+        let Some(entry) = timers.get_mut(id) else {
+            return false;
+        };
+        let wakes = match entry {
+            TimerEntry::WakeTask(task) => task_of(waker) == Some(task.as_ptr()),
+            TimerEntry::Wake(current) => current.will_wake(waker),
+            TimerEntry::Callback(_) => true,
+        };
+        if !wakes {
+            let old = std::mem::replace(entry, self.wake_entry(waker));
+            drop(timers);
+            // Outside the borrow: the last reference to a finished task may go with it, and
+            // its output's `Drop` may use the loop's timers.
+            drop(old);
+        }
+        true
+    }
+
     pub(crate) fn cancel_timer(&self, id: TimerId) {
         let removed = self.timers.borrow_mut().cancel(id);
         drop(removed);
@@ -150,12 +176,40 @@ impl LoopInner {
         let handler = self.handler.borrow().clone();
         match handler {
             Some(handler) => {
-                // A panicking handler must not take the loop down.
-                if catch_unwind(AssertUnwindSafe(|| handler(context))).is_err() {
+                // A panicking handler must not take the loop down, nor its payload's drop.
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(context))) {
                     default_exception_handler(context);
+                    if let (_, Some(panic)) = Panic::from_caught(payload) {
+                        let message = PAYLOAD_DROP_PANICKED.to_owned();
+                        default_exception_handler(&ExceptionContext::new(
+                            message,
+                            None,
+                            Some(panic),
+                        ));
+                    }
                 }
             }
             None => default_exception_handler(context),
+        }
+    }
+
+    /// Runs `f`, reporting a panic through the exception handler as "Exception in `what`"
+    /// instead of unwinding through the loop (a ready item's run, a drop at close).
+    pub(crate) fn guarded(&self, what: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            self.report_caught(format!("Exception in {what}"), payload);
+        }
+    }
+
+    /// Reports a caught panic, and the panic of its payload's own `Drop` if it has one
+    /// (which must not unwind from here either).
+    #[cold]
+    fn report_caught(&self, message: String, payload: Box<dyn Any + Send>) {
+        let (panic, payload_drop) = Panic::from_caught(payload);
+        self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
+        if let Some(panic) = payload_drop {
+            let message = PAYLOAD_DROP_PANICKED.to_owned();
+            self.call_exception_handler(&ExceptionContext::new(message, None, Some(panic)));
         }
     }
 
@@ -186,5 +240,9 @@ impl Schedule for LoopInner {
     fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>) {
         let task = task.map(|task| TaskRef { task });
         self.call_exception_handler(&ExceptionContext::new(message, task, panic));
+    }
+
+    fn current_task(&self) -> Option<TaskRc> {
+        self.current.borrow().clone()
     }
 }

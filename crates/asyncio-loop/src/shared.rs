@@ -19,7 +19,9 @@
 //! current-thread runtime without its I/O driver and async-io's `block_on` sleep the same
 //! way.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::num::NonZeroU64;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::Waker;
 use std::time::Duration;
@@ -56,8 +58,19 @@ pub(crate) enum Injected {
 /// A host loop's hook, run on a remote wake.
 pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 
+/// A loop's identity: unique in the process, never reused (see [`NEXT_LOOP_ID`]).
+pub(crate) type LoopId = NonZeroU64;
+
+/// The next loop's identity. Counted, never reused: an address would be (a loop made after
+/// another was dropped often gets its memory), and a timer or task that outlived its loop
+/// would take the new loop for its own. From 1, so that an id is a `NonZeroU64` and the
+/// timer futures that store one keep their size.
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
 /// What other threads share with the loop.
 pub(crate) struct Shared {
+    /// The loop's identity for the process's lifetime (see [`NEXT_LOOP_ID`]).
+    id: LoopId,
     queue: Mutex<Vec<Injected>>,
     /// Set after a push, cleared by the drain: lets the loop skip the mutex when idle.
     has_injected: AtomicBool,
@@ -72,6 +85,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new() -> std::io::Result<Shared> {
         Ok(Shared {
+            // Relaxed: only uniqueness matters, which the read-modify-write gives.
+            id: NonZeroU64::new(NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed))
+                .expect("fewer than 2^64 loops"),
             queue: Mutex::new(Vec::new()),
             has_injected: AtomicBool::new(false),
             state: AtomicU8::new(AWAKE),
@@ -81,6 +97,11 @@ impl Shared {
             hook: Mutex::new(None),
             has_hook: AtomicBool::new(false),
         })
+    }
+
+    /// The loop's identity: unique in the process, never reused.
+    pub(crate) fn id(&self) -> LoopId {
+        self.id
     }
 
     /// Hands `item` to the loop; `Err` gives it back when the loop is closed.
@@ -119,7 +140,7 @@ impl Shared {
         if self.has_hook.load(Ordering::Acquire) {
             let hook = lock(&self.hook).clone();
             if let Some(hook) = hook {
-                hook();
+                run_hook(&hook);
             }
         }
     }
@@ -193,6 +214,28 @@ impl Shared {
         let mut slot = lock(&self.hook);
         self.has_hook.store(hook.is_some(), Ordering::Release);
         *slot = hook;
+    }
+}
+
+/// Runs the host's wake hook on the waking thread. It is host code: a panic in it must not
+/// unwind into the waker (a `call_soon_threadsafe`, a task's `wake` on any thread), whose
+/// work is queued already. Reported on stderr, one line: the loop's exception handler
+/// belongs to the loop's thread. (Not `Panic::from_caught`: `error.rs` is of this layer.)
+fn run_hook(hook: &WakeHook) {
+    let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook())) else {
+        return;
+    };
+    let message = match payload.downcast_ref::<&str>() {
+        Some(message) => message,
+        None => payload
+            .downcast_ref::<String>()
+            .map_or("Box<dyn Any>", String::as_str),
+    };
+    eprintln!("Exception in the loop's wake hook; panicked: {message}");
+    // A payload may be any value, whose `Drop` may panic too: that must not unwind either,
+    // and its own payload is leaked rather than risk a third.
+    if let Err(second) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(second);
     }
 }
 

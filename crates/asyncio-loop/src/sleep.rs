@@ -4,8 +4,9 @@
 //! else: when the timer fires, the loop queues that waker, the task's step runs the next
 //! iteration and sees from the deadline that its timer has fired. Dropping one before then
 //! cancels its entry (O(1) with the wheel). They must be polled by a task of a running
-//! [`EventLoop`](crate::EventLoop) and wake the task that first polled them; they are
-//! `Send`, so they can live in futures handed to [`LoopHandle::spawn`](crate::LoopHandle::spawn).
+//! [`EventLoop`](crate::EventLoop) and wake the task that polled them last, also after
+//! moving to another task or another loop, which keeps their deadline; they are `Send`,
+//! so they can live in futures handed to [`LoopHandle::spawn`](crate::LoopHandle::spawn).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,8 +17,9 @@ use pin_project_lite::pin_project;
 
 use crate::error::TimeoutError;
 use crate::running::running_loop;
-use crate::scheduler::LoopInner;
-use crate::timers::TimerId;
+use crate::scheduler::{LoopInner, epoch};
+use crate::shared::LoopId;
+use crate::timers::{TimerId, saturating_add};
 
 /// The running loop, for a timer future being polled.
 fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
@@ -26,28 +28,60 @@ fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
 
 /// Where the timer of a [`Sleep`] or [`Timeout`] is. A delay becomes a deadline at the
 /// first pending poll, which is when asyncio's `sleep` / `wait_for` coroutines read the
-/// clock (their first step): a future that completes without waiting never reads it. The
-/// deadline is not needed once the entry is set, so the two share one enum rather than a
-/// deadline lying beside an `Option` of entry: a `timeout` whose future is ready at once
-/// then costs one word less to make, and that making is all it costs
-/// (`loop/wait_for_ready`).
+/// clock (their first step): a future that completes without waiting never reads it.
+///
+/// The armed state keeps its deadline, to arm the timer again on another loop. Three words
+/// hold it all: the deadline takes one (see [`Deadline`]), and the states without an entry
+/// sit in [`Idle`], which the zero that no loop id is tells apart from `Armed` (one niche
+/// serves a two-variant enum; a flat one would need a tag word). So a `timeout` whose
+/// future is ready at once costs no more than three words to make, which is all it costs
+/// (`loop/wait_for_ready`); a unit test pins the size.
 #[derive(Clone, Copy, Debug)]
 enum TimerState {
+    /// No entry to look after.
+    Idle(Idle),
+    /// The entry `id`, on the loop `owner` (timer ids are per loop), due at `deadline`.
+    Armed {
+        owner: LoopId,
+        id: TimerId,
+        deadline: Deadline,
+    },
+}
+
+/// A timer without an entry: not armed yet, or over.
+#[derive(Clone, Copy, Debug)]
+enum Idle {
     /// `sleep(Duration::ZERO)` before its poll: a bare yield of one iteration, no timer.
     Yield,
     /// `sleep(Duration::ZERO)` after it yielded.
     Yielded,
     After(Duration),
-    At(Instant),
-    /// The entry, on the loop with this id (see [`loop_id`]).
-    Armed(usize, TimerId),
+    At(Deadline),
     /// Fired, cancelled or yielded: nothing left to cancel.
     Done,
 }
 
-/// Which loop holds a timer entry: timer ids are per loop.
-fn loop_id(event_loop: &LoopInner) -> usize {
-    std::sync::Arc::as_ptr(&event_loop.shared) as usize
+/// Which loop holds a timer entry: its never-reused id, so that a loop made after the
+/// entry's loop was dropped, even at the same address, is not taken for it.
+fn loop_id(event_loop: &LoopInner) -> LoopId {
+    event_loop.shared.id()
+}
+
+/// A deadline in one word: nanoseconds since the loops' common epoch (`time()`'s), where an
+/// `Instant` takes two. Instants before the epoch read as the epoch (both are past), and it
+/// saturates 584 years after it, which is never in practice.
+#[derive(Clone, Copy, Debug)]
+struct Deadline(u64);
+
+impl Deadline {
+    fn new(at: Instant) -> Deadline {
+        let since = at.saturating_duration_since(epoch()).as_nanos();
+        Deadline(u64::try_from(since).unwrap_or(u64::MAX))
+    }
+
+    fn instant(self) -> Instant {
+        saturating_add(epoch(), Duration::from_nanos(self.0))
+    }
 }
 
 /// A timer owned by a future. The `Drop` is on this wrapper rather than on [`TimerState`]
@@ -64,31 +98,56 @@ impl Timer {
 
     /// Arms the timer at the first call, then `Ready` once it has fired. A zero sleep
     /// instead wakes itself once and is `Ready` at the next call.
+    ///
+    /// The timer wakes whoever polled it last: a future moved to another task after its
+    /// first poll points its entry at the new task (the old one's wake-up would leave it
+    /// waiting forever), and one moved to another loop is armed again there with the same
+    /// deadline (its entry on the first loop, if that loop still runs, wakes the old task
+    /// once for nothing).
     fn poll_fired(&mut self, what: &str, cx: &Context<'_>) -> Poll<()> {
+        let event_loop;
         let deadline = match self.state {
-            TimerState::Yield => {
-                self.state = TimerState::Yielded;
+            TimerState::Idle(Idle::Yield) => {
+                self.state = TimerState::Idle(Idle::Yielded);
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            TimerState::Yielded | TimerState::Done => {
-                self.state = TimerState::Done;
+            TimerState::Idle(Idle::Yielded | Idle::Done) => {
+                self.state = TimerState::Idle(Idle::Done);
                 return Poll::Ready(());
             }
-            TimerState::After(delay) => Instant::now() + delay,
-            TimerState::At(at) => at,
-            TimerState::Armed(owner, id) => {
-                let event_loop = loop_for(what);
-                if owner == loop_id(&event_loop) && event_loop.timer_fired(id) {
-                    self.state = TimerState::Done;
+            TimerState::Idle(Idle::After(delay)) => {
+                event_loop = loop_for(what);
+                // `Duration::MAX` is "never": past `Instant`'s range it saturates to a
+                // deadline that never comes instead of panicking.
+                saturating_add(Instant::now(), delay)
+            }
+            TimerState::Idle(Idle::At(at)) => {
+                event_loop = loop_for(what);
+                at.instant()
+            }
+            TimerState::Armed {
+                owner,
+                id,
+                deadline,
+            } => {
+                event_loop = loop_for(what);
+                if owner != loop_id(&event_loop) {
+                    deadline.instant()
+                } else if event_loop.retarget_timer(id, cx.waker()) {
+                    return Poll::Pending;
+                } else {
+                    self.state = TimerState::Idle(Idle::Done);
                     return Poll::Ready(());
                 }
-                return Poll::Pending;
             }
         };
-        let event_loop = loop_for(what);
         let id = event_loop.insert_timer(deadline, event_loop.wake_entry(cx.waker()));
-        self.state = TimerState::Armed(loop_id(&event_loop), id);
+        self.state = TimerState::Armed {
+            owner: loop_id(&event_loop),
+            id,
+            deadline: Deadline::new(deadline),
+        };
         Poll::Pending
     }
 
@@ -100,14 +159,14 @@ impl Timer {
     /// costs one branch, folded away where the compiler sees the state.
     #[inline(always)]
     fn cancel(&mut self) {
-        if let TimerState::Armed(owner, id) = self.state {
-            self.state = TimerState::Done;
+        if let TimerState::Armed { owner, id, .. } = self.state {
+            self.state = TimerState::Idle(Idle::Done);
             Self::cancel_armed(owner, id);
         }
     }
 
     #[inline(never)]
-    fn cancel_armed(owner: usize, id: TimerId) {
+    fn cancel_armed(owner: LoopId, id: TimerId) {
         if let Some(event_loop) = running_loop()
             && owner == loop_id(&event_loop)
             && !event_loop.timer_fired(id)
@@ -133,14 +192,15 @@ pub struct Sleep {
 impl Default for Sleep {
     fn default() -> Self {
         Sleep {
-            timer: Timer::new(TimerState::Yield),
+            timer: Timer::new(TimerState::Idle(Idle::Yield)),
         }
     }
 }
 
 /// Completes `delay` after its first poll (asyncio's `sleep`, whose coroutine reads the
 /// clock when it starts). `sleep(Duration::ZERO)` yields exactly one loop iteration and
-/// sets no timer.
+/// sets no timer; `sleep(Duration::MAX)` (or any delay past what `Instant` can hold) never
+/// completes.
 ///
 /// ```
 /// use std::time::Duration;
@@ -150,19 +210,19 @@ impl Default for Sleep {
 /// ```
 pub fn sleep(delay: Duration) -> Sleep {
     let state = if delay.is_zero() {
-        TimerState::Yield
+        Idle::Yield
     } else {
-        TimerState::After(delay)
+        Idle::After(delay)
     };
     Sleep {
-        timer: Timer::new(state),
+        timer: Timer::new(TimerState::Idle(state)),
     }
 }
 
 /// Completes at `when`, or the iteration after next if it has passed.
 pub fn sleep_until(when: Instant) -> Sleep {
     Sleep {
-        timer: Timer::new(TimerState::At(when)),
+        timer: Timer::new(TimerState::Idle(Idle::At(Deadline::new(when)))),
     }
 }
 
@@ -195,7 +255,7 @@ pin_project! {
 
 /// Runs `future` for at most `delay` from the first poll (asyncio's `wait_for`). A future
 /// that is ready at once costs no timer and no clock read; otherwise one timer entry,
-/// cancelled when the future wins.
+/// cancelled when the future wins. `Duration::MAX` never times out.
 ///
 /// ```
 /// use std::time::Duration;
@@ -209,7 +269,7 @@ pin_project! {
 pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        timer: Timer::new(TimerState::After(delay)),
+        timer: Timer::new(TimerState::Idle(Idle::After(delay))),
     }
 }
 
@@ -217,7 +277,7 @@ pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
 pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
-        timer: Timer::new(TimerState::At(when)),
+        timer: Timer::new(TimerState::Idle(Idle::At(Deadline::new(when)))),
     }
 }
 
@@ -239,5 +299,19 @@ impl<F: Future> Future for Timeout<F> {
         }
         this.future.set(None);
         Poll::Ready(Err(TimeoutError))
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    /// A `timeout` costs what its timer state takes to make (`TimerState`): keep it at three
+    /// words, which the layout of `TimerState` and `Idle` relies on the compiler for.
+    #[test]
+    fn a_timer_future_is_three_words() {
+        assert_eq!(size_of::<super::Sleep>(), 3 * size_of::<usize>());
+        assert_eq!(
+            size_of::<super::Timeout<std::future::Ready<()>>>(),
+            4 * size_of::<usize>()
+        );
     }
 }

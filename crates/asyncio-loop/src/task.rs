@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::context::{loop_of, with_running};
+use crate::context::{LoopRef, loop_of, other_running_loop, with_running};
 use crate::done::register_awaiter;
 use crate::error::{InvalidStateError, TaskError};
 use crate::exception::{ExceptionContext, default_exception_handler};
@@ -26,6 +26,19 @@ use crate::task_ref::{TaskRef, request_cancel};
 /// Dropping a handle that was never polled detaches the task: it runs to the end anyway.
 /// Dropping one that was being awaited before the task finished cancels the task (asyncio's
 /// cancellation propagation; wrap it in [`shield`](crate::shield) to prevent that).
+///
+/// # Panics
+///
+/// Awaiting (or [`shield`](crate::shield)ing) a pending task while another loop than the
+/// task's runs on this thread panics with asyncio's RuntimeError message, "Task <Task
+/// pending name='Task-2'> got Future <Task pending name='Task-1'> attached to a different
+/// loop": the task's loop does not run meanwhile, so the wait would never end. The
+/// awaiting task ends with that panic as its outcome ([`TaskError::Panicked`]), as the
+/// awaiting coroutine gets the RuntimeError in asyncio; from `run_until_complete`'s own
+/// future it comes out of the run. A panic rather than a `TaskError` variant: this is a
+/// mistake of the awaiting code, not an outcome of the awaited task, and a third variant
+/// would make every task's outcome a word larger. A finished task's outcome is handed
+/// over wherever it is awaited, as asyncio's `await` of a done future does not suspend.
 ///
 /// ```
 /// use asyncio_loop::EventLoop;
@@ -65,6 +78,9 @@ impl<T> Task<T> {
         if self.header().done() {
             Poll::Ready(self.result().unwrap_or(Err(TaskError::Cancelled)))
         } else {
+            if let Some(running) = other_running_loop(&self.header().wake.shared) {
+                attached_to_a_different_loop(&running, &self.task);
+            }
             register_awaiter(self.header(), cx.waker());
             Poll::Pending
         }
@@ -171,6 +187,21 @@ pub(crate) fn report_unretrieved(task: &TaskRc) {
             let panic = task.task.panic();
             default_exception_handler(&ExceptionContext::new(message, Some(task), panic));
         }
+    }
+}
+
+/// asyncio's RuntimeError for a pending task awaited while another loop than its own runs
+/// on this thread.
+#[cold]
+#[inline(never)]
+fn attached_to_a_different_loop(running: &LoopRef, task: &TaskRc) -> ! {
+    let awaited = TaskRef { task: task.clone() };
+    match running.scheduler.current_task() {
+        Some(current) => {
+            let awaiting = TaskRef { task: current };
+            panic!("Task {awaiting:?} got Future {awaited:?} attached to a different loop")
+        }
+        None => panic!("Future {awaited:?} is attached to a different loop than the running one"),
     }
 }
 

@@ -25,6 +25,24 @@ use crate::header::TaskRc;
 /// The wheel's tick.
 const RESOLUTION: Duration = Duration::from_micros(1);
 
+/// `start + delay`, or when that is past what `Instant` can hold, the latest instant near
+/// it that it can: a deadline that never comes, which the wheel files in its overflow list.
+pub(crate) fn saturating_add(start: Instant, delay: Duration) -> Instant {
+    if let Some(at) = start.checked_add(delay) {
+        return at;
+    }
+    // Add the largest halves that still fit: within a nanosecond of the limit, in at most
+    // one step per bit of a `Duration`.
+    let (mut at, mut step) = (start, delay);
+    while !step.is_zero() {
+        step /= 2;
+        if let Some(next) = at.checked_add(step) {
+            at = next;
+        }
+    }
+    at
+}
+
 /// What a timer does when it fires.
 pub(crate) enum TimerEntry {
     Callback(Rc<dyn Callback>),
@@ -57,6 +75,12 @@ impl Timers {
         self.wheel.cancel(id)
     }
 
+    /// What the pending timer `id` does, to change in place (it keeps its deadline and its
+    /// place among equal deadlines); `None` once it has fired or was cancelled.
+    pub(crate) fn get_mut(&mut self, id: TimerId) -> Option<&mut TimerEntry> {
+        self.wheel.get_mut(id)
+    }
+
     /// Whether the timer has left the wheel: fired (or cancelled, which its owner knows).
     pub(crate) fn has_fired(&self, id: TimerId) -> bool {
         !self.wheel.contains(id)
@@ -69,6 +93,14 @@ impl Timers {
     /// Pops the earliest entry due by `now`.
     pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<TimerEntry> {
         self.wheel.poll_expired(now).map(|(_, entry)| entry)
+    }
+
+    /// Takes any entry, due or not, until none is left: a closing loop drops them one by
+    /// one, each under its own guard (their drops are user code).
+    pub(crate) fn pop_any(&mut self) -> Option<TimerEntry> {
+        self.wheel
+            .poll_expired_at_tick(u64::MAX)
+            .map(|(_, entry)| entry)
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -1,11 +1,12 @@
 //! A loop dropped or closed with work pending frees it all, on its own thread, without
 //! panicking; descriptors registered with `add_reader` are watched level-triggered.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
-use asyncio_loop::{EventLoop, all_tasks, create_task, current_task, sleep};
+use asyncio_loop::{EventLoop, ExceptionContext, all_tasks, create_task, current_task, sleep};
 
 struct Counted(Rc<Cell<usize>>);
 
@@ -162,4 +163,115 @@ fn add_reader_runs_while_readable_and_remove_reader_stops_it() {
     a.write_all(b"z").unwrap();
     event_loop.run_once().unwrap();
     assert_eq!(reads.get(), 2);
+}
+
+/// A value whose `Drop` panics with its message.
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}
+
+/// A reader registered on one end of a socket pair whose other copies are closed: the
+/// loop's duplicate is then the only thing keeping that end open.
+#[cfg(unix)]
+struct Watched {
+    fd: std::os::fd::RawFd,
+    other_end: std::os::unix::net::UnixStream,
+}
+
+#[cfg(unix)]
+impl Watched {
+    fn register(event_loop: &EventLoop, callback: impl FnMut() + 'static) -> Watched {
+        use std::os::fd::AsRawFd;
+        let (watched, other_end) = std::os::unix::net::UnixStream::pair().unwrap();
+        other_end.set_nonblocking(true).unwrap();
+        event_loop.add_reader(&watched, callback).unwrap();
+        Watched {
+            fd: watched.as_raw_fd(),
+            other_end,
+        }
+    }
+
+    /// Whether the loop has let go of its duplicate: the other end then reads end of file.
+    fn released(&self) -> bool {
+        use std::io::Read;
+        let mut buf = [0u8; 1];
+        match (&self.other_end).read(&mut buf) {
+            Ok(0) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            other => panic!("unexpected read: {other:?}"),
+        }
+    }
+}
+
+/// Closes `event_loop`, set up with one value that panics when dropped and a reader, and
+/// checks the close went through: no unwind, the loop closed, the reader deregistered and
+/// its descriptor released, and the panic reported to the exception handler.
+#[cfg(unix)]
+fn close_survives(set_up: impl FnOnce(&EventLoop), message: &str) {
+    let event_loop = EventLoop::new();
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let r = reports.clone();
+    event_loop.set_exception_handler(Some(move |context: &ExceptionContext| {
+        let panic = context.panic().map(|p| p.message().to_owned());
+        r.borrow_mut().push(panic.unwrap_or_default());
+    }));
+    let watched = Watched::register(&event_loop, || {});
+    set_up(&event_loop);
+    let closed = catch_unwind(AssertUnwindSafe(|| event_loop.close()));
+    assert!(matches!(closed, Ok(Ok(()))), "close() unwound");
+    assert!(event_loop.is_closed());
+    assert!(
+        !event_loop.remove_reader(watched.fd),
+        "the reader is still registered"
+    );
+    assert!(watched.released(), "the loop's duplicate is still open");
+    assert_eq!(*reports.borrow(), [message]);
+}
+
+#[cfg(unix)]
+#[test]
+fn close_survives_a_pending_callback_that_panics_when_dropped() {
+    close_survives(
+        |event_loop| {
+            let bomb = PanicsOnDrop("callback dropped");
+            event_loop.call_soon(move || drop(bomb));
+        },
+        "callback dropped",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn close_survives_a_done_callback_that_panics_when_dropped() {
+    close_survives(
+        |event_loop| {
+            let task = event_loop.create_task(std::future::pending::<()>());
+            let bomb = PanicsOnDrop("done callback dropped");
+            task.add_done_callback(move |_| drop(bomb));
+        },
+        "done callback dropped",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn close_survives_a_reader_that_panics_when_dropped() {
+    let mut second = None;
+    close_survives(
+        |event_loop| {
+            let bomb = PanicsOnDrop("reader dropped");
+            second = Some(Watched::register(event_loop, move || {
+                let _ = &bomb;
+            }));
+        },
+        "reader dropped",
+    );
+    assert!(
+        second.unwrap().released(),
+        "the second duplicate is still open"
+    );
 }

@@ -1,11 +1,84 @@
 //! Every misuse is a clear error with asyncio's message, never a hang or a silent no-op.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use asyncio_loop::{
-    EventLoop, InvalidStateError, RunError, create_task, get_event_loop, get_running_loop,
-    set_event_loop, sleep,
+    EventLoop, InvalidStateError, RunError, TaskError, create_task, create_task_named,
+    get_event_loop, get_running_loop, set_event_loop, shield, sleep,
 };
+
+/// Runs `f` on a fresh thread and fails the test if it takes longer than a few seconds.
+fn within_bound<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("hung (or panicked)")
+}
+
+/// asyncio's RuntimeError, which the awaiting task ends with as its panic.
+fn different_loop(awaiting: &str, awaited: &str) -> String {
+    format!(
+        "Task <Task pending name='{awaiting}'> got Future <Task pending name='{awaited}'> \
+         attached to a different loop"
+    )
+}
+
+/// A task of loop A awaited by a task running on loop B: loop A does not run, so the wait
+/// would never end. asyncio raises RuntimeError in the awaiting task instead.
+#[test]
+fn awaiting_a_task_of_another_loop_fails_the_awaiting_task() {
+    let messages = within_bound(|| {
+        let loop_a = EventLoop::new();
+        let theirs = loop_a.create_task_named("theirs", async { 1 });
+        let also_theirs = loop_a.create_task_named("also_theirs", async { 2 });
+        let loop_b = EventLoop::new();
+        let out = loop_b.run_until_complete(async move {
+            let direct = create_task_named("awaiting", theirs);
+            let shielded = create_task_named("shielding", shield(also_theirs));
+            (direct.await, shielded.await)
+        });
+        let (direct, shielded) = out.unwrap();
+        [direct, shielded].map(|outcome| match outcome {
+            Err(TaskError::Panicked(panic)) => panic.message().to_owned(),
+            other => format!("not a panic: {other:?}"),
+        })
+    });
+    assert_eq!(
+        messages,
+        [
+            different_loop("awaiting", "theirs"),
+            different_loop("shielding", "also_theirs")
+        ]
+    );
+}
+
+/// The same from `run_until_complete`'s own future: the panic comes out of the run.
+#[test]
+fn run_until_complete_of_a_task_of_another_loop_fails() {
+    let message = within_bound(|| {
+        let loop_a = EventLoop::new();
+        let theirs = loop_a.create_task_named("theirs", async { 1 });
+        let loop_b = EventLoop::new();
+        let caught = catch_unwind(AssertUnwindSafe(|| loop_b.run_until_complete(theirs)));
+        let payload = caught.expect_err("the run must fail, not complete");
+        let message = payload.downcast_ref::<String>().cloned();
+        // Both loops stay usable.
+        assert_eq!(loop_b.run_until_complete(async { 3 }), Ok(3));
+        assert_eq!(loop_a.run_until_complete(async { 4 }), Ok(4));
+        message
+    });
+    let message = message.expect("a formatted message");
+    assert!(
+        message.starts_with("Task <Task pending name='Task-")
+            && message
+                .ends_with("got Future <Task pending name='theirs'> attached to a different loop"),
+        "{message}"
+    );
+}
 
 #[test]
 fn running_a_running_loop_is_an_error() {

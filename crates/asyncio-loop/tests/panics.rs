@@ -2,10 +2,17 @@
 //! the loop goes on. A panic in the main future comes out of `run_until_complete`.
 
 use std::cell::RefCell;
+use std::future::Future as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
-use asyncio_loop::{EventLoop, ExceptionContext, TaskError, create_task, create_task_named, sleep};
+use asyncio_loop::{
+    EventLoop, ExceptionContext, TaskError, all_tasks, create_task, create_task_named,
+    current_task, sleep,
+};
 
 /// Collects the exception handler's reports as "message / task name / panic message".
 fn capture(event_loop: &EventLoop) -> Rc<RefCell<Vec<String>>> {
@@ -118,4 +125,115 @@ fn a_panicking_callback_is_reported_and_the_loop_goes_on() {
         *reports.borrow(),
         ["Exception in callback /  / callback broke"]
     );
+}
+
+/// A value whose `Drop` panics with its message.
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}
+
+/// Runs `future` to completion on `event_loop`, failing (not unwinding) if a panic escapes.
+fn run_surviving<T>(event_loop: &EventLoop, future: impl std::future::Future<Output = T>) -> T {
+    let out = catch_unwind(AssertUnwindSafe(|| event_loop.run_until_complete(future)));
+    match out {
+        Ok(Ok(out)) => out,
+        Ok(Err(error)) => panic!("the run failed: {error}"),
+        Err(_) => panic!("a panic escaped run_until_complete"),
+    }
+}
+
+/// After a run that met a stray panic, nothing is left registered: no phantom main task in
+/// `all_tasks()`, and a later run that cancels every other task is not stopped by it (a
+/// main task's end queues a `stop`).
+fn assert_no_phantom(event_loop: &EventLoop) {
+    let left: Vec<String> = event_loop.all_tasks().iter().map(|t| t.name()).collect();
+    assert!(left.is_empty(), "tasks left behind: {left:?}");
+    let out = event_loop.run_until_complete(async {
+        let me = current_task().unwrap();
+        for task in all_tasks() {
+            if task != me {
+                task.cancel();
+            }
+        }
+        sleep(Duration::from_millis(2)).await;
+        "later run"
+    });
+    assert_eq!(out, Ok("later run"));
+}
+
+#[test]
+fn a_detached_tasks_output_that_panics_when_dropped_is_reported() {
+    let event_loop = EventLoop::new();
+    let reports = capture(&event_loop);
+    let out = run_surviving(&event_loop, async {
+        drop(create_task(async { PanicsOnDrop("output dropped") }));
+        sleep(Duration::ZERO).await;
+        sleep(Duration::ZERO).await;
+        "main done"
+    });
+    assert_eq!(out, "main done");
+    let reports = reports.borrow().clone();
+    assert!(
+        reports.iter().any(|r| r.ends_with("/ output dropped")),
+        "not reported: {reports:?}"
+    );
+    assert_no_phantom(&event_loop);
+}
+
+#[test]
+fn a_panic_payload_that_panics_when_dropped_is_reported() {
+    let event_loop = EventLoop::new();
+    let reports = capture(&event_loop);
+    let out = run_surviving(&event_loop, async {
+        let doomed = create_task_named("doomed", async {
+            std::panic::panic_any(PanicsOnDrop("payload dropped"));
+        });
+        let outcome = doomed.await;
+        matches!(outcome, Err(TaskError::Panicked(_)))
+    });
+    assert!(out, "the task's own panic is its outcome");
+    let reports = reports.borrow().clone();
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.contains("/ doomed /") && r.ends_with("/ payload dropped")),
+        "not reported: {reports:?}"
+    );
+    assert_no_phantom(&event_loop);
+}
+
+/// A waker of someone else's making that panics when woken.
+struct PanicsOnWake;
+
+impl Wake for PanicsOnWake {
+    fn wake(self: Arc<Self>) {
+        panic!("foreign waker");
+    }
+}
+
+#[test]
+fn a_foreign_waker_that_panics_when_its_timer_fires_is_reported() {
+    let event_loop = EventLoop::new();
+    let reports = capture(&event_loop);
+    let out = run_surviving(&event_loop, async {
+        let waker = Waker::from(Arc::new(PanicsOnWake));
+        let mut armed = Box::pin(sleep(Duration::from_millis(1)));
+        let polled = armed.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+        // The 1 ms timer fires first and wakes the foreign waker.
+        sleep(Duration::from_millis(5)).await;
+        drop(armed);
+        "main done"
+    });
+    assert_eq!(out, "main done");
+    let reports = reports.borrow().clone();
+    assert!(
+        reports.iter().any(|r| r.ends_with("/ foreign waker")),
+        "not reported: {reports:?}"
+    );
+    assert_no_phantom(&event_loop);
 }

@@ -225,6 +225,69 @@ fn the_wake_hook_runs_on_a_remote_wake() {
     event_loop.set_wake_hook(None::<fn()>);
 }
 
+/// Remote wakes of one task coalesce (a wake that finds one queued pushes nothing), so the
+/// step that the queued wake brings must see what every later waker wrote before its
+/// `wake()`, or the task could wait forever for a wake that was spent. Many threads each
+/// write, then wake; the task completes only once it has seen every write. (On x86-64 this
+/// holds whatever the loop's ordering; the memory model needs its acquiring swap.)
+#[test]
+fn writes_before_coalesced_remote_wakes_are_seen_by_the_woken_step() {
+    within_bound(|| {
+        const THREADS: usize = 4;
+        const EACH: usize = 2_000;
+        let written = Arc::new(AtomicUsize::new(0));
+        let seen = written.clone();
+        let mut writers = Vec::new();
+        let event_loop = EventLoop::new();
+        event_loop
+            .run_until_complete(std::future::poll_fn(|cx| {
+                if writers.is_empty() {
+                    for _ in 0..THREADS {
+                        let (waker, written) = (cx.waker().clone(), written.clone());
+                        writers.push(std::thread::spawn(move || {
+                            for _ in 0..EACH {
+                                // Relaxed: only the wake may make it visible to the loop.
+                                written.fetch_add(1, Ordering::Relaxed);
+                                waker.wake_by_ref();
+                            }
+                        }));
+                    }
+                }
+                if seen.load(Ordering::Relaxed) == THREADS * EACH {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }))
+            .unwrap();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+    });
+}
+
+/// The hook is host code run on the waking thread: its panic must not unwind into the
+/// remote caller, whose callback is queued all the same.
+#[test]
+fn a_panicking_wake_hook_stays_out_of_the_remote_caller() {
+    let event_loop = EventLoop::new();
+    event_loop.set_wake_hook(Some(|| panic!("hook broke")));
+    let handle = event_loop.handle();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let remote = std::thread::spawn(move || {
+        let called = handle.call_soon_threadsafe(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        handle.wake();
+        called
+    });
+    let called = remote.join().expect("the hook's panic reached the caller");
+    assert_eq!(called, Ok(()));
+    event_loop.run_once().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "the callback was queued");
+}
+
 /// A host that steps the loop with `run_once()` (which never waits) must hear of every
 /// remote wake that follows a step: ten `call_soon_threadsafe` calls from another thread,
 /// each followed by a `run_once()`, fire the hook ten times. With no descriptor the loop

@@ -122,6 +122,14 @@ impl<T> Slab<T> {
         (entry.generation == key.generation && entry.value.is_some()).then_some(key.index)
     }
 
+    /// The value of the live entry at `index` (found with [`find`](Slab::find)).
+    pub(crate) fn value_mut(&mut self, index: u32) -> &mut T {
+        self.entries[index as usize]
+            .value
+            .as_mut()
+            .expect("a found entry is live")
+    }
+
     /// The entry at `index` (live or not).
     pub(crate) fn entry(&self, index: u32) -> &Entry<T> {
         &self.entries[index as usize]

@@ -236,6 +236,27 @@ impl<T> Wheel<T> {
         self.slab.find(key).is_some()
     }
 
+    /// The value of the live timer `key`, to change in place, or `None` if the key is stale.
+    /// The timer keeps its deadline and its place among equal deadlines: an event loop
+    /// re-points a sleep's wake-up at another task this way, without a cancel and an insert.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use asyncio_timer::Wheel;
+    ///
+    /// let mut wheel = Wheel::new(Instant::now());
+    /// let first = wheel.insert_at_tick(5, "a");
+    /// wheel.insert_at_tick(5, "b");
+    /// *wheel.get_mut(first).unwrap() = "c";
+    /// let fired: Vec<_> = wheel.advance_to_tick(5).map(|(_, v)| v).collect();
+    /// assert_eq!(fired, ["c", "b"]);
+    /// assert_eq!(wheel.get_mut(first), None);
+    /// ```
+    pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        let index = self.slab.find(key)?;
+        Some(self.slab.value_mut(index))
+    }
+
     /// The tick the live timer `key` fires at (after rounding and clamping), or `None` if the
     /// key is stale.
     pub fn deadline_tick(&self, key: TimerKey) -> Option<u64> {

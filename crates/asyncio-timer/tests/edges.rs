@@ -114,6 +114,42 @@ fn deadlines_beyond_the_top_level_fire_on_time() {
     assert!(wheel.next_deadline().is_none());
 }
 
+/// The latest `Instant` after `start` this platform holds (to within a nanosecond).
+fn latest_instant(start: Instant) -> Instant {
+    let (mut at, mut step) = (start, Duration::MAX);
+    while !step.is_zero() {
+        if let Some(next) = at.checked_add(step) {
+            at = next;
+        }
+        step /= 2;
+    }
+    at
+}
+
+/// A deadline "never" (an event loop's `sleep(Duration::MAX)`, saturated to the latest
+/// instant there is) is a timer like any other: filed, reported as the next deadline
+/// without overflow, never due, cancelled in O(1); nearer timers fire around it.
+#[test]
+fn the_latest_instant_is_a_deadline_that_never_comes() {
+    let start = Instant::now();
+    let mut wheel = Wheel::with_resolution(start, Duration::from_micros(1));
+    let never = wheel.insert(latest_instant(start), "never");
+    assert_eq!(wheel.deadline_tick(never), Some(u64::MAX));
+    let next = wheel.next_deadline().expect("a timer is live");
+    assert!(next >= start + Duration::from_secs(100 * 365 * 24 * 3600));
+    let soon = start + Duration::from_micros(10);
+    wheel.insert(soon, "soon");
+    assert_eq!(wheel.next_deadline(), Some(soon));
+    let fired: Vec<_> = wheel
+        .advance(soon + Duration::from_secs(3600))
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(fired, ["soon"]);
+    assert_eq!(wheel.next_deadline(), Some(next));
+    assert_eq!(wheel.cancel(never), Some("never"));
+    assert!(wheel.is_empty());
+}
+
 #[test]
 fn stale_keys_miss_and_never_cancel_a_newer_timer() {
     let mut wheel = Wheel::new(Instant::now());
