@@ -1,6 +1,7 @@
 //! `cargo xtask bench [GROUP] [--quick]`: runs the benchmark crate (`asyncio-bench`) and,
 //! where a Python is present, the CPython counterparts in `crates/asyncio-bench/python/`,
-//! then prints each peer's figure as a ratio to ours.
+//! then prints each peer's figure as a ratio to ours (a cost ratio: below 1.00, ours costs
+//! less, for rates as for costs).
 //!
 //! Every measurement is one line `GROUP/CASE IMPLEMENTATION VALUE UNIT`. Our implementations
 //! are the ones whose name starts with `asyncio-`. `--quick` (used by CI) builds in the dev
@@ -147,7 +148,25 @@ fn parse(line: &str) -> Option<Measurement<'_>> {
     })
 }
 
-/// For each case, every peer's figure divided into ours: below 1.00 we are cheaper.
+/// Whether a bigger figure is better in `unit`: rates (`req/s`, `MiB/s`, `conn/s`) are,
+/// costs (`ns/op`, `ms`, `bytes/task`) are not.
+fn higher_is_better(unit: &str) -> bool {
+    unit.ends_with("/s")
+}
+
+/// Ours against a peer as a cost ratio: ours / peer for a cost, peer / ours for a rate (the
+/// ratio of the time each takes per unit of work), so below 1.00 always means ours costs less.
+fn cost_ratio(ours: f64, peer: f64, unit: &str) -> Option<f64> {
+    let ratio = if higher_is_better(unit) {
+        peer / ours
+    } else {
+        ours / peer
+    };
+    (ours > 0.0 && peer > 0.0).then_some(ratio)
+}
+
+/// For each case, ours against every peer's figure in the same unit: below 1.00 we are
+/// cheaper, whichever way the unit points.
 fn print_ratios(lines: &[String]) {
     let mut cases: BTreeMap<&str, Vec<Measurement<'_>>> = BTreeMap::new();
     for m in lines.iter().filter_map(|l| parse(l)) {
@@ -156,7 +175,10 @@ fn print_ratios(lines: &[String]) {
     if cases.is_empty() {
         return;
     }
-    println!("\n# ratios: ours / peer, same unit (below 1.00 means ours costs less)");
+    println!(
+        "\n# ratios: ours / peer for costs, peer / ours for rates (units ending in /s), \
+         so below 1.00 means ours costs less"
+    );
     for (case, measurements) in &cases {
         let ours = measurements
             .iter()
@@ -166,15 +188,47 @@ fn print_ratios(lines: &[String]) {
                 .iter()
                 .filter(|m| !m.implementation.starts_with("asyncio-") && m.unit == our.unit)
             {
-                if peer.value > 0.0 {
+                if let Some(ratio) = cost_ratio(our.value, peer.value, our.unit) {
                     println!(
-                        "# {case} {}/{} {:.2}",
-                        our.implementation,
-                        peer.implementation,
-                        our.value / peer.value
+                        "# {case} {}/{} {ratio:.2}",
+                        our.implementation, peer.implementation
                     );
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cost_ratio, parse};
+
+    #[test]
+    fn a_cost_is_divided_ours_by_peer() {
+        assert_eq!(cost_ratio(50.0, 100.0, "ns/op"), Some(0.5));
+        assert_eq!(cost_ratio(300.0, 100.0, "bytes/conn"), Some(3.0));
+    }
+
+    #[test]
+    fn a_rate_is_divided_peer_by_ours_so_below_one_still_means_cheaper() {
+        // Ours does twice the requests per second: it costs half as much per request.
+        assert_eq!(cost_ratio(200_000.0, 100_000.0, "req/s"), Some(0.5));
+        assert_eq!(cost_ratio(1000.0, 4000.0, "MiB/s"), Some(4.0));
+    }
+
+    #[test]
+    fn a_zero_figure_gives_no_ratio() {
+        assert_eq!(cost_ratio(0.0, 10.0, "req/s"), None);
+        assert_eq!(cost_ratio(10.0, 0.0, "ns/op"), None);
+    }
+
+    #[test]
+    fn measurement_lines_parse_and_comments_do_not() {
+        let m = parse("io/echo asyncio-loop 123456.7 req/s").expect("a measurement");
+        assert_eq!(
+            (m.case, m.implementation, m.unit),
+            ("io/echo", "asyncio-loop", "req/s")
+        );
+        assert!(parse("# uvloop not importable: uvloop comparisons skipped").is_none());
     }
 }

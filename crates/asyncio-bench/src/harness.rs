@@ -66,6 +66,28 @@ impl Bench {
         self.report(case, implementation, median(&mut samples), "ns/op");
     }
 
+    /// Times `routine` (which does `count` units of work, requests or bytes or connections,
+    /// and returns how long its measured part took) several times, and prints the median
+    /// rate, `count` per second in `unit` (which should end in `/s`: `cargo xtask bench`
+    /// reads such units as higher-is-better).
+    pub fn per_second(
+        &self,
+        case: &str,
+        implementation: &str,
+        count: f64,
+        unit: &str,
+        mut routine: impl FnMut() -> Duration,
+    ) {
+        if !self.wants(case) {
+            return;
+        }
+        let runs = if self.quick { 1 } else { FULL_RUNS };
+        let mut samples: Vec<f64> = (0..runs)
+            .map(|_| count / routine().as_secs_f64().max(1e-9))
+            .collect();
+        self.report(case, implementation, median(&mut samples), unit);
+    }
+
     /// Prints one measurement line.
     pub fn report(&self, case: &str, implementation: &str, value: f64, unit: &str) {
         println!("{}/{case} {implementation} {value:.1} {unit}", self.group);

@@ -54,7 +54,7 @@ fn start_every_runtime() {
 }
 
 /// Runs `main` on a fresh event loop of ours and closes it.
-fn on_ours<T>(main: impl Future<Output = T>) -> T {
+pub(crate) fn on_ours<T>(main: impl Future<Output = T>) -> T {
     let event_loop = EventLoop::new();
     let output = event_loop.run_until_complete(main).expect("the loop runs");
     event_loop.close().expect("the loop closes");
@@ -71,7 +71,7 @@ fn on_tokio<T>(main: impl Future<Output = T>) -> T {
 }
 
 /// Runs `main` on smol's local executor, with async-io driving timers.
-fn on_smol<'a, T>(ex: &LocalExecutor<'a>, main: impl Future<Output = T>) -> T {
+pub(crate) fn on_smol<'a, T>(ex: &LocalExecutor<'a>, main: impl Future<Output = T>) -> T {
     async_io::block_on(ex.run(main))
 }
 
@@ -484,7 +484,7 @@ fn memory_child() -> ! {
 }
 
 /// The process's resident set in bytes (Linux `/proc/self/statm`; 4 KiB pages).
-fn resident_bytes() -> usize {
+pub(crate) fn resident_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm (Linux)");
     let pages: usize = statm
         .split_whitespace()
@@ -495,7 +495,7 @@ fn resident_bytes() -> usize {
 }
 
 /// Awaits `work` and returns how long it took (set-up outside `work` is not counted).
-async fn time_async(work: impl Future<Output = ()>) -> Duration {
+pub(crate) async fn time_async(work: impl Future<Output = ()>) -> Duration {
     let started = Instant::now();
     work.await;
     started.elapsed()

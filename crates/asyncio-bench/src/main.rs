@@ -8,6 +8,7 @@
 //! CPython figures and ratios.
 
 mod harness;
+mod io;
 mod loop_;
 mod pool;
 mod sync;
@@ -24,6 +25,7 @@ const GROUPS: &[Group] = &[
     ("sync", sync::run),
     ("pool", pool::run),
     ("loop", loop_::run),
+    ("io", io::run),
 ];
 
 fn main() {
