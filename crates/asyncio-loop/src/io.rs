@@ -33,19 +33,19 @@ impl EventLoop {
     /// Stops watching `fd` for reading; returns whether a reader was registered.
     pub fn remove_reader(&self, fd: impl AsRawFd) -> bool {
         let inner = &self.inner;
-        inner
-            .io
-            .borrow_mut()
-            .remove(&inner.shared.poller, fd.as_raw_fd(), false)
+        match inner.shared.existing_poller() {
+            Some(poller) => inner.io.borrow_mut().remove(poller, fd.as_raw_fd(), false),
+            None => false,
+        }
     }
 
     /// Stops watching `fd` for writing; returns whether a writer was registered.
     pub fn remove_writer(&self, fd: impl AsRawFd) -> bool {
         let inner = &self.inner;
-        inner
-            .io
-            .borrow_mut()
-            .remove(&inner.shared.poller, fd.as_raw_fd(), true)
+        match inner.shared.existing_poller() {
+            Some(poller) => inner.io.borrow_mut().remove(poller, fd.as_raw_fd(), true),
+            None => false,
+        }
     }
 
     fn add_io(&self, fd: impl AsFd, writable: bool, callback: IoCallback) -> Result<(), IoError> {
@@ -53,9 +53,10 @@ impl EventLoop {
             return Err(IoError::Closed);
         }
         let inner = &self.inner;
+        let poller = inner.shared.poller().map_err(IoError::Register)?;
         inner
             .io
             .borrow_mut()
-            .add(&inner.shared.poller, fd.as_fd(), writable, callback)
+            .add(poller, fd.as_fd(), writable, callback)
     }
 }

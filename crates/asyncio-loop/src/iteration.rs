@@ -112,8 +112,12 @@ impl LoopInner {
     /// descriptors and wakes the tasks waiting on ready sources (their steps join this
     /// iteration's ready items, after the callbacks).
     fn wait_in_poller(&self, timeout: Option<Duration>) {
+        let Some(poller) = self.shared.existing_poller() else {
+            // Nothing was ever registered, so nothing is now: `poll` does not call us.
+            return;
+        };
         let mut io = self.io.borrow_mut();
-        let waited = io.wait(&self.shared.poller, timeout);
+        let waited = io.wait(poller, timeout);
         self.shared.awake();
         if let Err(error) = waited {
             drop(io);

@@ -55,6 +55,8 @@
 mod callback;
 mod error;
 mod flags;
+#[cfg(unix)]
+mod poller;
 mod shared;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod context;

@@ -20,14 +20,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
-
 use crate::error::IoError;
+use crate::poller::{Events, Interest, Mode, Poller};
 
 /// A reader or writer callback.
 pub(crate) type IoCallback = Rc<RefCell<dyn FnMut()>>;
@@ -40,13 +39,10 @@ struct Registration {
 }
 
 impl Registration {
-    fn interest(&self, key: RawFd) -> Event {
-        let key = key as usize;
-        match (self.reader.is_some(), self.writer.is_some()) {
-            (true, true) => Event::all(key),
-            (true, false) => Event::readable(key),
-            (false, true) => Event::writable(key),
-            (false, false) => Event::none(key),
+    fn interest(&self) -> Interest {
+        Interest {
+            readable: self.reader.is_some(),
+            writable: self.writer.is_some(),
         }
     }
 }
@@ -143,7 +139,7 @@ impl Io {
     /// # Safety
     ///
     /// `fd` stays open until [`remove_source`](Self::remove_source) (or `close`) deletes it
-    /// from `poller`, as `polling` requires.
+    /// from `poller`, as [`Poller::add`] requires.
     pub(crate) unsafe fn add_source(
         &mut self,
         poller: &Poller,
@@ -154,9 +150,12 @@ impl Io {
             self.sources.push(None);
             self.sources.len() - 1
         });
+        let both = Interest {
+            readable: true,
+            writable: true,
+        };
         // SAFETY: our caller keeps `fd` open until it is deleted.
-        let added =
-            unsafe { poller.add_with_mode(fd, Event::all(SOURCE_KEY + slot), PollMode::Edge) };
+        let added = unsafe { poller.add(fd, SOURCE_KEY + slot, both, Mode::Edge) };
         if let Err(error) = added {
             self.free_sources.push(slot);
             return Err(error);
@@ -185,12 +184,7 @@ impl Io {
         timeout: Option<Duration>,
     ) -> std::io::Result<()> {
         let events = self.events.get_or_insert_with(Events::new);
-        events.clear();
-        match poller.wait(events, timeout) {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(()),
-            Err(e) => Err(e),
-        }
+        poller.wait(events, timeout)
     }
 
     /// Calls `ready(fd, writable)` for each registered callback whose descriptor is ready,
@@ -251,12 +245,9 @@ impl Io {
             } else {
                 registration.reader = Some(callback);
             }
+            let interest = registration.interest();
             poller
-                .modify_with_mode(
-                    &registration.fd,
-                    registration.interest(key),
-                    PollMode::Level,
-                )
+                .modify(registration.fd.as_fd(), key as usize, interest, Mode::Level)
                 .map_err(IoError::Register)?;
             return Ok(());
         }
@@ -266,18 +257,13 @@ impl Io {
             reader: (!writable).then(|| Rc::clone(&callback)),
             writer: writable.then_some(callback),
         };
-        // SAFETY: `polling` requires the registered descriptor to stay open until it is
+        let (fd, interest) = (registration.fd.as_raw_fd(), registration.interest());
+        // SAFETY: the poller requires the registered descriptor to stay open until it is
         // deleted from the poller. It is our own duplicate, owned by `registration`, which
         // lives in `self.registrations` until `remove` or `close` deletes it from the
         // poller before dropping it.
-        unsafe {
-            poller.add_with_mode(
-                registration.fd.as_raw_fd(),
-                registration.interest(key),
-                PollMode::Level,
-            )
-        }
-        .map_err(IoError::Register)?;
+        unsafe { poller.add(fd, key as usize, interest, Mode::Level) }
+            .map_err(IoError::Register)?;
         self.registrations.insert(key, registration);
         Ok(())
     }
@@ -296,13 +282,10 @@ impl Io {
         }
         if registration.reader.is_none() && registration.writer.is_none() {
             let registration = self.registrations.remove(&fd).expect("looked up above");
-            let _ = poller.delete(&registration.fd);
+            let _ = poller.delete(registration.fd.as_fd());
         } else {
-            let _ = poller.modify_with_mode(
-                &registration.fd,
-                registration.interest(fd),
-                PollMode::Level,
-            );
+            let interest = registration.interest();
+            let _ = poller.modify(registration.fd.as_fd(), fd as usize, interest, Mode::Level);
         }
         true
     }
@@ -312,10 +295,12 @@ impl Io {
     /// descriptor when dropped, and it is still open then. Hands back the callbacks (user
     /// code, whose `Drop` may panic: the caller drops them one by one once every descriptor
     /// is released) and the sources' waiters, woken by the caller to find the loop closed.
-    pub(crate) fn close(self, poller: &Poller) -> (Vec<IoCallback>, Vec<Waker>) {
+    pub(crate) fn close(self, poller: Option<&Poller>) -> (Vec<IoCallback>, Vec<Waker>) {
         let mut callbacks = Vec::new();
         for registration in self.registrations.into_values() {
-            let _ = poller.delete(&registration.fd);
+            if let Some(poller) = poller {
+                let _ = poller.delete(registration.fd.as_fd());
+            }
             callbacks.extend(registration.reader);
             callbacks.extend(registration.writer);
         }

@@ -62,7 +62,7 @@ pub(crate) struct LoopInner {
 
 impl LoopInner {
     pub(crate) fn new() -> LoopInner {
-        let shared = Shared::new().expect("new_event_loop: cannot create the poller");
+        let shared = Shared::new();
         let debug = std::env::var_os("ASYNCIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
         LoopInner {
             shared: Arc::new(shared),

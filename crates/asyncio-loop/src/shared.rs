@@ -22,9 +22,11 @@
 use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
+
+use crate::poller::Poller;
 
 /// The loop is running callbacks: no notify needed, it will drain the queue next iteration.
 const AWAKE: u8 = 0;
@@ -75,7 +77,9 @@ pub(crate) struct Shared {
     /// Set after a push, cleared by the drain: lets the loop skip the mutex when idle.
     has_injected: AtomicBool,
     state: AtomicU8,
-    pub(crate) poller: polling::Poller,
+    /// Made on the first registration (`poller()`): a loop that watches no descriptor
+    /// never opens one, and can run where epoll is not there (Miri).
+    poller: OnceLock<Poller>,
     parker: Parker,
     closed: AtomicBool,
     hook: Mutex<Option<WakeHook>>,
@@ -83,20 +87,34 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new() -> std::io::Result<Shared> {
-        Ok(Shared {
+    pub(crate) fn new() -> Shared {
+        Shared {
             // Relaxed: only uniqueness matters, which the read-modify-write gives.
             id: NonZeroU64::new(NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed))
                 .expect("fewer than 2^64 loops"),
             queue: Mutex::new(Vec::new()),
             has_injected: AtomicBool::new(false),
             state: AtomicU8::new(AWAKE),
-            poller: polling::Poller::new()?,
+            poller: OnceLock::new(),
             parker: Parker::default(),
             closed: AtomicBool::new(false),
             hook: Mutex::new(None),
             has_hook: AtomicBool::new(false),
-        })
+        }
+    }
+
+    /// The poller, made now if it was not yet (on the loop's thread: only it registers).
+    pub(crate) fn poller(&self) -> std::io::Result<&Poller> {
+        if let Some(poller) = self.poller.get() {
+            return Ok(poller);
+        }
+        let made = Poller::new()?;
+        Ok(self.poller.get_or_init(|| made))
+    }
+
+    /// The poller if it was made: descriptors are (or were) registered.
+    pub(crate) fn existing_poller(&self) -> Option<&Poller> {
+        self.poller.get()
     }
 
     /// The loop's identity: unique in the process, never reused.
@@ -132,7 +150,11 @@ impl Shared {
             NOTIFIED => return,
             // A failed notify leaves the loop waiting until its timeout; there is no better
             // recovery on a remote thread than to carry on.
-            SLEEPING => drop(self.poller.notify()),
+            SLEEPING => {
+                if let Some(poller) = self.poller.get() {
+                    drop(poller.notify());
+                }
+            }
             // Unparking before the loop parks is fine: the token makes that park return.
             PARKED => self.parker.unpark(),
             _ => {}

@@ -53,7 +53,7 @@ impl LoopInner {
             if ready.is_empty() && timers.is_empty() && io.is_empty() {
                 break;
             }
-            let (io_callbacks, io_wakers) = io.close(&self.shared.poller);
+            let (io_callbacks, io_wakers) = io.close(self.shared.existing_poller());
             self.drop_all("a callback dropped by close()", ready);
             while let Some(entry) = timers.pop_any() {
                 self.guarded("a timer dropped by close()", || drop(entry));

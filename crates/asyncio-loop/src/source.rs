@@ -79,14 +79,15 @@ impl Registration {
         }
         let state = Rc::new(SourceState::default());
         let fd = fd.as_raw_fd();
-        // SAFETY: the source owns the object behind `fd` and drops this registration (which
-        // deletes `fd` from the poller) before the object; `shared` keeps the poller.
+        // The source owns the object behind `fd` and drops this registration (which deletes
+        // `fd` from the poller) before the object; `shared` keeps the poller.
+        let poller = event_loop.shared.poller()?;
+        // SAFETY: as just said.
         let slot = unsafe {
-            event_loop.io.borrow_mut().add_source(
-                &event_loop.shared.poller,
-                fd,
-                Rc::clone(&state),
-            )?
+            event_loop
+                .io
+                .borrow_mut()
+                .add_source(poller, fd, Rc::clone(&state))?
         };
         Ok(Registration {
             state,
@@ -103,12 +104,16 @@ impl Drop for Registration {
         match self.event_loop.upgrade() {
             Some(event_loop) if !event_loop.is_closed() => {
                 let mut io = RefCell::borrow_mut(&event_loop.io);
-                io.remove_source(&self.shared.poller, self.slot, self.fd);
+                if let Some(poller) = self.shared.existing_poller() {
+                    io.remove_source(poller, self.slot, self.fd);
+                }
             }
             _ => {
                 // SAFETY: the object behind `fd` is still open: it is dropped after this.
                 let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-                let _ = self.shared.poller.delete(fd);
+                if let Some(poller) = self.shared.existing_poller() {
+                    let _ = poller.delete(fd);
+                }
             }
         }
     }
