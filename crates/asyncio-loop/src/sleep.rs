@@ -104,17 +104,32 @@ impl Timer {
     /// waiting forever), and one moved to another loop is armed again there with the same
     /// deadline (its entry on the first loop, if that loop still runs, wakes the old task
     /// once for nothing).
+    #[inline(always)]
     fn poll_fired(&mut self, what: &str, cx: &Context<'_>) -> Poll<()> {
-        let event_loop;
-        let deadline = match self.state {
+        // The yield of `sleep(Duration::ZERO)` is the hottest use of this type: its two
+        // polls stay inline and small, and everything that touches a timer is out of line
+        // (inlined, it made every yield pay the larger function's prologue).
+        match self.state {
             TimerState::Idle(Idle::Yield) => {
                 self.state = TimerState::Idle(Idle::Yielded);
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                Poll::Pending
             }
             TimerState::Idle(Idle::Yielded | Idle::Done) => {
                 self.state = TimerState::Idle(Idle::Done);
-                return Poll::Ready(());
+                Poll::Ready(())
+            }
+            _ => self.poll_timer(what, cx),
+        }
+    }
+
+    /// [`poll_fired`](Self::poll_fired) for a timer that is, or is about to be, armed.
+    #[inline(never)]
+    fn poll_timer(&mut self, what: &str, cx: &Context<'_>) -> Poll<()> {
+        let event_loop;
+        let deadline = match self.state {
+            TimerState::Idle(Idle::Yield | Idle::Yielded | Idle::Done) => {
+                unreachable!("poll_fired handles the states without a timer")
             }
             TimerState::Idle(Idle::After(delay)) => {
                 event_loop = loop_for(what);
