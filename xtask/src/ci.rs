@@ -15,6 +15,12 @@ struct Step {
     run: fn() -> Result<(), String>,
 }
 
+/// Every build, lint, test and doc step turns every feature of every crate on: one feature
+/// set for all of them, so the test and examples steps share their build, and the
+/// optional parts (the facade's `hyper` feature) are checked like the rest. Only the
+/// facade has features, so this adds hyper's build and nothing else.
+const ALL_FEATURES: &str = "--all-features";
+
 const STEPS: &[Step] = &[
     Step {
         name: "fmt",
@@ -80,43 +86,64 @@ fn fmt() -> Result<(), String> {
     cmd::run(&mut cargo(["fmt", "--all", "--check"]))
 }
 
+/// Lints everything with every feature on (the facade's optional `hyper` module, its
+/// example and tests), then the facade's library once more as users get it by default,
+/// so code that only the default feature set compiles is linted too.
 fn clippy() -> Result<(), String> {
     cmd::run(&mut cargo([
         "clippy",
         "--workspace",
         "--all-targets",
+        ALL_FEATURES,
         "--",
         "-D",
         "warnings",
+    ]))?;
+    cmd::run(&mut cargo([
+        "clippy", "-p", "asyncio", "--lib", "--", "-D", "warnings",
     ]))
 }
 
-/// Unit, integration and doc tests of every crate. nextest runs the first two when present
-/// (it does not run doc tests, so `cargo test --doc` follows).
+/// Unit, integration and doc tests of every crate, every feature on (so the facade's
+/// `tests/hyper.rs` runs). nextest runs the first two when present (it does not run doc
+/// tests, so `cargo test --doc` follows).
 fn test() -> Result<(), String> {
     if cmd::cargo_has("nextest") {
         cmd::run(&mut cargo([
             "nextest",
             "run",
             "--workspace",
+            ALL_FEATURES,
             "--no-fail-fast",
         ]))?;
-        cmd::run(&mut cargo(["test", "--workspace", "--doc"]))
+        cmd::run(&mut cargo(["test", "--workspace", ALL_FEATURES, "--doc"]))
     } else {
-        cmd::run(&mut cargo(["test", "--workspace", "--no-fail-fast"]))
+        cmd::run(&mut cargo([
+            "test",
+            "--workspace",
+            ALL_FEATURES,
+            "--no-fail-fast",
+        ]))
     }
 }
 
 fn doc() -> Result<(), String> {
-    let mut command = cargo(["doc", "--workspace", "--no-deps"]);
+    let mut command = cargo(["doc", "--workspace", ALL_FEATURES, "--no-deps"]);
     command.env("RUSTDOCFLAGS", "-D warnings");
     cmd::run(&mut command)
 }
 
 /// Builds every example of the workspace, runs each, and where an expected output is stored
 /// (`crates/<crate>/tests/expected/<example>.txt`) requires stdout to match it line for line.
+/// Every feature is on: an example with `required-features` (the facade's `hyper_hello`)
+/// would otherwise not be built, and its binary would be missing here.
 fn examples() -> Result<(), String> {
-    cmd::run(&mut cargo(["build", "--workspace", "--examples"]))?;
+    cmd::run(&mut cargo([
+        "build",
+        "--workspace",
+        "--examples",
+        ALL_FEATURES,
+    ]))?;
     let examples = find_examples()?;
     let bin_dir = target_dir().join("debug").join("examples");
     for example in &examples {

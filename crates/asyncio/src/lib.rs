@@ -38,6 +38,8 @@ mod ensure_future;
 mod executor;
 mod gather;
 mod gather_tuple;
+#[cfg(feature = "hyper")]
+pub mod hyper_rt;
 mod run;
 #[cfg(unix)]
 mod sock;
