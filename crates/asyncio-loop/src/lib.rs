@@ -1,7 +1,7 @@
 //! asyncio's event loop, in Rust: one loop per thread drives tasks (futures that need not
-//! be `Send`) and callbacks in FIFO order, sleeps in [`polling`] until the next timer, a
-//! descriptor or a wake from another thread, and orders work exactly as CPython's asyncio
-//! does, iteration by iteration.
+//! be `Send`) and callbacks in FIFO order, sleeps (in epoll once a descriptor is watched)
+//! until the next timer, a descriptor or a wake from another thread, and orders work
+//! exactly as CPython's asyncio does, iteration by iteration.
 //!
 //! The pieces, and how work travels through them:
 //!
@@ -13,6 +13,9 @@
 //!   wake of the sleeping loop (an unpark of its thread, or a poller notify when it
 //!   watches descriptors).
 //! - [`sleep`], [`timeout`]: one timer entry each, whose firing wakes the task.
+//! - [`IoSource`] and the sockets ([`TcpListener`], [`TcpStream`], [`UdpSocket`], the Unix
+//!   ones): registered once, edge-triggered; a ready descriptor wakes its task in the
+//!   iteration the event arrives. They speak `futures-io`.
 //! - [`Future`]: asyncio's settable future; [`shield`]; [`LoopHandle`] for other threads.
 //!
 //! ```

@@ -30,8 +30,8 @@ use crate::task_ref::{TaskRef, request_cancel};
 /// # Panics
 ///
 /// Awaiting (or [`shield`](crate::shield)ing) a pending task while another loop than the
-/// task's runs on this thread panics with asyncio's RuntimeError message, "Task <Task
-/// pending name='Task-2'> got Future <Task pending name='Task-1'> attached to a different
+/// task's runs on this thread panics with asyncio's RuntimeError message, "Task `<Task
+/// pending name='Task-2'>` got Future `<Task pending name='Task-1'>` attached to a different
 /// loop": the task's loop does not run meanwhile, so the wait would never end. The
 /// awaiting task ends with that panic as its outcome ([`TaskError::Panicked`]), as the
 /// awaiting coroutine gets the RuntimeError in asyncio; from `run_until_complete`'s own
