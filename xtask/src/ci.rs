@@ -51,6 +51,18 @@ const STEPS: &[Step] = &[
         run: leaks,
     },
     Step {
+        name: "valgrind",
+        run: crate::tools::valgrind,
+    },
+    Step {
+        name: "tsan",
+        run: crate::tools::tsan,
+    },
+    Step {
+        name: "miri",
+        run: crate::tools::miri,
+    },
+    Step {
         name: "bench --quick",
         run: bench_smoke,
     },
@@ -244,10 +256,7 @@ fn compare_output(name: &str, stdout: &str, expected_path: &Path) -> Result<&'st
 const LEAK_CHECKED_EXAMPLES: &[&str] = &["drop_pending"];
 
 fn leaks() -> Result<(), String> {
-    if !cmd::succeeds(Command::new("valgrind").arg("--version")) {
-        println!("  valgrind is not installed here: leak check not run");
-        return Ok(());
-    }
+    crate::tools::ensure_valgrind()?;
     let bin_dir = target_dir().join("debug").join("examples");
     for name in LEAK_CHECKED_EXAMPLES {
         let binary = bin_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));

@@ -10,6 +10,7 @@ mod bench;
 mod ci;
 mod cmd;
 mod layers;
+mod tools;
 
 use std::process::ExitCode;
 

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use asyncio_loop::{EventLoop, LoopHandle, TaskError, create_task, get_running_loop, sleep};
 
-const HANG: Duration = Duration::from_secs(5);
+/// Generous: a hang fails the test after this instead of stalling CI, and a slow run (under
+/// Miri, ThreadSanitizer or valgrind, or on a loaded machine) is not taken for one.
+const HANG: Duration = Duration::from_secs(120);
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than `HANG`.
 fn within_bound<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -97,6 +99,7 @@ fn a_task_woken_from_another_thread_while_the_loop_sleeps_resumes() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Miri's epoll has edge-triggered registrations only")]
 fn a_remote_wake_also_ends_a_sleep_in_the_poller() {
     remote_wake_of_a_sleeping_loop(true);
 }
@@ -350,6 +353,7 @@ fn the_wake_hook_fires_after_every_run_once_with_no_descriptor() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Miri's epoll has edge-triggered registrations only")]
 fn the_wake_hook_fires_after_every_run_once_in_the_poller() {
     the_wake_hook_fires_after_every_run_once(true);
 }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use asyncio_loop::{EventLoop, ExceptionContext, Sleep, TimeoutError, create_task, sleep, timeout};
 
 /// Longer than any test should take; a wait this long means the wake went astray.
-const BOUND: Duration = Duration::from_secs(5);
+/// Generous: a hang fails the test after this instead of stalling CI, and a slow run (under
+/// Miri, ThreadSanitizer or valgrind, or on a loaded machine) is not taken for one.
+const BOUND: Duration = Duration::from_secs(120);
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than [`BOUND`].
 fn within_bound<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -198,6 +200,7 @@ fn a_parked_loop_waiting_for_never_wakes_for_a_stop() {
 
 #[cfg(unix)]
 #[test]
+#[cfg_attr(miri, ignore = "Miri's epoll has edge-triggered registrations only")]
 fn a_loop_in_the_poller_waiting_for_never_wakes_for_a_stop() {
     a_loop_waiting_for_never_wakes_for_a_stop(true);
 }
