@@ -90,7 +90,23 @@ impl Bench {
 
     /// Prints one measurement line.
     pub fn report(&self, case: &str, implementation: &str, value: f64, unit: &str) {
-        println!("{}/{case} {implementation} {value:.1} {unit}", self.group);
+        self.report_decimals(case, implementation, value, 1, unit);
+    }
+
+    /// Prints one measurement line with `decimals` digits after the point: one (what
+    /// [`report`](Self::report) gives) is too coarse for a latency under a millisecond.
+    pub fn report_decimals(
+        &self,
+        case: &str,
+        implementation: &str,
+        value: f64,
+        decimals: usize,
+        unit: &str,
+    ) {
+        println!(
+            "{}/{case} {implementation} {value:.decimals$} {unit}",
+            self.group
+        );
     }
 }
 

@@ -8,6 +8,7 @@
 //! CPython figures and ratios.
 
 mod harness;
+mod http;
 mod io;
 mod loop_;
 mod pool;
@@ -26,6 +27,7 @@ const GROUPS: &[Group] = &[
     ("pool", pool::run),
     ("loop", loop_::run),
     ("io", io::run),
+    ("http", http::run),
 ];
 
 fn main() {
