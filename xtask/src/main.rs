@@ -21,6 +21,7 @@ tasks:
   ci                       fmt, clippy, tests (with doc tests), docs, examples, bench smoke run
   bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
   layers                   check that asyncio-loop's files import only from layers below
+  valgrind | tsan | miri   one of ci's memory and concurrency tools alone
 ";
 
 fn main() -> ExitCode {
@@ -29,6 +30,9 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("layers") => layers::run(),
+        Some("valgrind") => tools::valgrind(),
+        Some("tsan") => tools::tsan(),
+        Some("miri") => tools::miri(),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

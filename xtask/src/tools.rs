@@ -45,6 +45,7 @@ pub fn valgrind() -> Result<(), String> {
                     "--leak-check=full",
                     "--errors-for-leak-kinds=definite",
                     "--error-exitcode=99",
+                    "--show-leak-kinds=definite",
                 ])
                 .arg(format!("--suppressions={}", suppressions.display()))
                 .arg(binary)
@@ -88,6 +89,10 @@ fn test_binaries(packages: &[&str]) -> Result<Vec<(String, PathBuf)>, String> {
     }
     let mut binaries = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
+        // Test harnesses only (not the examples cargo builds alongside).
+        if !line.contains("\"test\":true") {
+            continue;
+        }
         // Only std: the two fields are read off the JSON line by hand.
         let (Some(executable), Some(name)) = (json_string(line, "executable"), json_name(line))
         else {
@@ -133,7 +138,7 @@ pub fn tsan() -> Result<(), String> {
         &["-p", "asyncio-sync", "--test", "threads"],
     ];
     for run in runs {
-        let mut command = cargo(["+nightly", "test", "-Zbuild-std", "--target", &host]);
+        let mut command = nightly_cargo(&["test", "-Zbuild-std", "--target", &host]);
         command
             .args(*run)
             .env("RUSTFLAGS", "-Zsanitizer=thread")
@@ -153,7 +158,7 @@ pub fn miri() -> Result<(), String> {
         ("Stacked Borrows", ""),
         ("Tree Borrows", "-Zmiri-tree-borrows"),
     ] {
-        let mut command = cargo(["+nightly", "miri", "test", "-p", "asyncio-loop", "--lib"]);
+        let mut command = nightly_cargo(&["miri", "test", "-p", "asyncio-loop", "--lib"]);
         for test in MIRI_LOOP_TESTS {
             command.args(["--test", test]);
         }
@@ -165,6 +170,27 @@ pub fn miri() -> Result<(), String> {
         println!("  Miri ({model}): no undefined behaviour, no leak");
     }
     Ok(())
+}
+
+/// A `cargo` of the nightly toolchain, in the workspace root. Through `rustup run`: the
+/// cargo running xtask is the stable one's binary itself, which knows no `+nightly`; and
+/// without its variables, which name the stable tools.
+fn nightly_cargo(args: &[&str]) -> Command {
+    let mut command = Command::new("rustup");
+    command
+        .args(["run", "nightly", "cargo"])
+        .args(args)
+        .current_dir(workspace_root());
+    for variable in [
+        "CARGO",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTUP_TOOLCHAIN",
+        "RUSTC_WRAPPER",
+    ] {
+        command.env_remove(variable);
+    }
+    command
 }
 
 /// Installs the nightly toolchain with `components` through rustup where they are missing.

@@ -164,6 +164,32 @@ impl<T: AsFd> IoSource<T> {
         self.state().poll_ready(Direction::Write, cx).map(Ok)
     }
 
+    /// Forgets that the object may be writable: the next [`writable`](Self::writable) waits
+    /// for an edge. For a state the object reports apart from `WouldBlock`, such as a
+    /// connection still in progress.
+    pub(crate) fn clear_writable(&self) {
+        self.state().clear_ready(Direction::Write);
+    }
+
+    /// Waits until a socket whose non-blocking `connect` was in progress is connected, or
+    /// returns why it could not be. A new source counts as writable, so the first look is
+    /// at once (the connection may be made already); while the socket has no peer yet, the
+    /// readiness is cleared and the next edge awaited.
+    pub(crate) async fn await_connected(&self) -> io::Result<()> {
+        loop {
+            self.writable().await?;
+            let socket = socket2::SockRef::from(self.get_ref());
+            if let Some(error) = socket.take_error()? {
+                return Err(error);
+            }
+            match socket.peer_addr() {
+                Ok(_) => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::NotConnected => self.clear_writable(),
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
     /// Waits until the object may be readable.
     ///
     /// Cancel safety: cancel-safe; it consumes nothing.

@@ -97,10 +97,7 @@ impl UnixStream {
             Err(error) => return Err(error),
         }
         let stream = UnixStream::from_std(socket.into())?;
-        stream.source.writable().await?;
-        if let Some(error) = stream.source.get_ref().take_error()? {
-            return Err(error);
-        }
+        stream.source.await_connected().await?;
         Ok(stream)
     }
 

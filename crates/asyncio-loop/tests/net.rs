@@ -122,6 +122,30 @@ fn connecting_to_a_closed_port_is_refused() {
 }
 
 #[test]
+fn a_connect_that_gets_no_answer_is_cut_by_a_timeout() {
+    let completed = run(async {
+        // A listener that never accepts, with the shortest backlog: once its queue is full
+        // the kernel drops further connection requests, and such a connect waits.
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        socket.bind(&localhost().into())?;
+        socket.listen(0)?;
+        let addr = socket.local_addr()?.as_socket().unwrap();
+        let mut held = Vec::new();
+        for _ in 0..64 {
+            match timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
+                Ok(stream) => held.push(stream?),
+                Err(asyncio_loop::TimeoutError) => return Ok(held.len()),
+            }
+        }
+        Err(io::Error::other(
+            "64 connects to a full backlog all completed",
+        ))
+    });
+    // The queue took at least one, and then a connect was cut by its timeout.
+    assert!(completed.unwrap() >= 1);
+}
+
+#[test]
 fn a_reset_by_the_peer_is_an_error_for_the_reader_and_the_loop_goes_on() {
     let (kind, after) = run(async {
         let listener = TcpListener::bind(localhost()).unwrap();
