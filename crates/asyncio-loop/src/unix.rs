@@ -115,6 +115,15 @@ impl UnixStream {
         })
     }
 
+    /// The std socket, deregistered (still non-blocking). `Err` gives the stream back
+    /// while a split half still shares it.
+    pub fn into_std(self) -> Result<net::UnixStream, UnixStream> {
+        match Rc::try_unwrap(self.source) {
+            Ok(source) => Ok(source.into_inner()),
+            Err(source) => Err(UnixStream { source }),
+        }
+    }
+
     /// Two owned halves, for a reader task and a writer task.
     pub fn into_split(self) -> (UnixReadHalf, UnixWriteHalf) {
         let read = UnixReadHalf {
@@ -195,6 +204,11 @@ impl UnixDatagram {
         Ok(UnixDatagram {
             source: IoSource::new(socket)?,
         })
+    }
+
+    /// The std socket, deregistered (still non-blocking).
+    pub fn into_std(self) -> net::UnixDatagram {
+        self.source.into_inner()
     }
 
     /// Connects it to `path`: `send` and `recv` then need no address.

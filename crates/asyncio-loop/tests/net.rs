@@ -307,6 +307,18 @@ fn unix_stream_server_and_datagrams_in_a_temp_dir() {
         x.send(b"dgram").await?;
         let mut got = [0; 16];
         let n = y.recv(&mut got).await?;
+        // Back to std and registered again: the datagram socket still works.
+        let y = UnixDatagram::from_std(y.into_std())?;
+        let (a, b) = UnixStream::pair()?;
+        let mut b = UnixStream::from_std(b.into_std().expect("not split"))?;
+        drop(a);
+        let mut rest = Vec::new();
+        assert_eq!(
+            b.read_to_end(&mut rest).await?,
+            0,
+            "EOF after the peer closed"
+        );
+        drop(y);
         Ok::<_, io::Error>((buf, got[..n].to_vec()))
     });
     let (stream, datagram) = out.unwrap();
