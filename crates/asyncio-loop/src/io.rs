@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use crate::error::IoError;
 use crate::event_loop::EventLoop;
+use crate::exception::ExceptionContext;
 use crate::reactor::IoCallback;
 
 impl EventLoop {
@@ -54,9 +55,20 @@ impl EventLoop {
         }
         let inner = &self.inner;
         let poller = inner.shared.poller().map_err(IoError::Register)?;
-        inner
+        let stale = inner
             .io
             .borrow_mut()
-            .add(poller, fd.as_fd(), writable, callback)
+            .add(poller, fd.as_fd(), writable, callback)?;
+        if let Some(stale) = stale {
+            let message = format!(
+                "add_reader/add_writer: descriptor {} was closed without remove_reader() or \
+                 remove_writer() and now names another file; its old registration was dropped",
+                stale.fd
+            );
+            self.call_exception_handler(&ExceptionContext::new(message, None, None));
+            // User code, dropped here in the caller's call, with nothing borrowed.
+            drop(stale.callbacks);
+        }
+        Ok(())
     }
 }

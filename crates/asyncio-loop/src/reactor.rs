@@ -34,6 +34,9 @@ pub(crate) type IoCallback = Rc<RefCell<dyn FnMut()>>;
 struct Registration {
     /// The loop's own duplicate of the caller's descriptor.
     fd: OwnedFd,
+    /// Which open file that is (device and inode): the caller's number may come to name
+    /// another file, if the caller closes it without `remove_reader` and it is reused.
+    identity: FileIdentity,
     reader: Option<IoCallback>,
     writer: Option<IoCallback>,
 }
@@ -45,6 +48,32 @@ impl Registration {
             writable: self.writer.is_some(),
         }
     }
+}
+
+/// An open file's identity: its device and inode numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity(u64, u64);
+
+impl FileIdentity {
+    fn of(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<FileIdentity> {
+        let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: `fstat` writes a whole `stat` into the buffer we pass, which has room
+        // for one, and reads nothing else; `fd` is open (it is borrowed).
+        if unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fstat` succeeded, so it initialised the struct.
+        let stat = unsafe { stat.assume_init() };
+        Ok(FileIdentity(stat.st_dev, stat.st_ino))
+    }
+}
+
+/// The callbacks of a registration whose descriptor number was reused by another file:
+/// `add` dropped the registration; the caller reports it and drops these (user code)
+/// once nothing is borrowed.
+pub(crate) struct Stale {
+    pub(crate) fd: RawFd,
+    pub(crate) callbacks: Vec<IoCallback>,
 }
 
 /// Poller keys at or above this are sources (their slot plus this); below, descriptors.
@@ -237,8 +266,26 @@ impl Io {
         fd: std::os::fd::BorrowedFd<'_>,
         writable: bool,
         callback: IoCallback,
-    ) -> Result<(), IoError> {
+    ) -> Result<Option<Stale>, IoError> {
         let key = fd.as_raw_fd();
+        let identity = FileIdentity::of(fd).map_err(IoError::Register)?;
+        // The number names another file than the one registered under it: the caller
+        // closed that one without `remove_reader` and the number was reused. Asyncio's
+        // selector would fail loudly; here the stale registration goes (so the old file is
+        // closed and its peer sees the end of it) and the new file is registered, and the
+        // caller reports it.
+        let stale = match self.registrations.get(&key) {
+            Some(registration) if registration.identity != identity => {
+                let registration = self.registrations.remove(&key).expect("looked up above");
+                let _ = poller.delete(registration.fd.as_fd());
+                let callbacks = registration.reader.into_iter().chain(registration.writer);
+                Some(Stale {
+                    fd: key,
+                    callbacks: callbacks.collect(),
+                })
+            }
+            _ => None,
+        };
         if let Some(registration) = self.registrations.get_mut(&key) {
             if writable {
                 registration.writer = Some(callback);
@@ -249,11 +296,12 @@ impl Io {
             poller
                 .modify(registration.fd.as_fd(), key as usize, interest, Mode::Level)
                 .map_err(IoError::Register)?;
-            return Ok(());
+            return Ok(stale);
         }
         let owned = fd.try_clone_to_owned().map_err(IoError::Register)?;
         let registration = Registration {
             fd: owned,
+            identity,
             reader: (!writable).then(|| Rc::clone(&callback)),
             writer: writable.then_some(callback),
         };
@@ -265,7 +313,7 @@ impl Io {
         unsafe { poller.add(fd, key as usize, interest, Mode::Level) }
             .map_err(IoError::Register)?;
         self.registrations.insert(key, registration);
-        Ok(())
+        Ok(stale)
     }
 
     pub(crate) fn remove(&mut self, poller: &Poller, fd: RawFd, writable: bool) -> bool {

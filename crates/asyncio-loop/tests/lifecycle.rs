@@ -279,3 +279,60 @@ fn close_survives_a_reader_that_panics_when_dropped() {
         "the second duplicate is still open"
     );
 }
+
+/// A descriptor closed without `remove_reader` whose number then names another file: the
+/// next `add_reader` for that number drops the stale registration (closing the loop's
+/// duplicate of the old file, whose peer then reads its end), watches the new file, and
+/// says so through the exception handler, instead of running the new callback for the old
+/// file's data and never for the new one's.
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri's epoll has edge-triggered registrations only")]
+fn a_reused_descriptor_number_replaces_the_stale_registration_and_is_reported() {
+    use std::io::{Read, Write};
+    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+    use std::os::unix::net::UnixStream;
+
+    let event_loop = EventLoop::new();
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let r = reports.clone();
+    event_loop.set_exception_handler(Some(move |context: &ExceptionContext| {
+        r.borrow_mut().push(context.message().to_owned());
+    }));
+    let (old_peer, old) = UnixStream::pair().unwrap();
+    old_peer.set_nonblocking(true).unwrap();
+    event_loop.add_reader(&old, || {}).unwrap();
+    // Made before the old number is closed, so that neither end takes that number.
+    let (mut new_peer, new) = UnixStream::pair().unwrap();
+    let number = old.into_raw_fd();
+    // Closed without remove_reader...
+    // SAFETY: `number` is ours (from `into_raw_fd`) and closed once, here.
+    drop(unsafe { OwnedFd::from_raw_fd(number) });
+    // ...and the number reused by another file (dup2 makes the reuse certain).
+    // SAFETY: `dup2` onto a number nobody owns now; `reused` takes ownership of it.
+    let reused = unsafe {
+        assert_eq!(libc::dup2(new.as_raw_fd(), number), number);
+        OwnedFd::from_raw_fd(number)
+    };
+    let seen = Rc::new(Cell::new(0));
+    let s = seen.clone();
+    let mut buf = [0u8; 8];
+    let reader = UnixStream::from(reused.try_clone().unwrap());
+    event_loop
+        .add_reader(&reused, move || {
+            let _ = (&reader).read(&mut buf);
+            s.set(s.get() + 1);
+        })
+        .unwrap();
+    assert_eq!(reports.borrow().len(), 1, "{:?}", reports.borrow());
+    assert!(reports.borrow()[0].contains("closed without remove_reader()"));
+    // The old file is closed now: its peer reads its end.
+    let mut end = [0u8; 1];
+    assert_eq!((&old_peer).read(&mut end).unwrap(), 0);
+    // The new file is watched.
+    new_peer.write_all(b"x").unwrap();
+    event_loop.run_once_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(seen.get(), 1);
+    assert!(event_loop.remove_reader(number));
+    drop(new);
+}
