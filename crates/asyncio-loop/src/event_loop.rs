@@ -309,6 +309,48 @@ impl EventLoop {
         self.inner.call_exception_handler(context);
     }
 
+    /// Keeps `value` with the loop until it closes, when it is dropped (on the loop's
+    /// thread, after the tasks and callbacks); one value per type, so a second replaces
+    /// the first, which is returned. For crates that attach state to a loop without a
+    /// table of their own that would keep the loop alive: the facade keeps the loop's
+    /// default executor here. `Err` gives `value` back when the loop is closed.
+    ///
+    /// ```
+    /// let event_loop = asyncio_loop::EventLoop::new();
+    /// assert!(event_loop.set_extension(7_u32).unwrap().is_none());
+    /// assert_eq!(event_loop.set_extension(8_u32).unwrap(), Some(7));
+    /// assert_eq!(event_loop.with_extension(|n: &u32| *n + 1), Some(9));
+    /// assert_eq!(event_loop.take_extension::<u32>(), Some(8));
+    /// assert_eq!(event_loop.take_extension::<u32>(), None);
+    /// ```
+    pub fn set_extension<T: 'static>(&self, value: T) -> Result<Option<T>, T> {
+        if self.is_closed() {
+            return Err(value);
+        }
+        let previous = self.take_extension::<T>();
+        self.inner.extensions.borrow_mut().push(Box::new(value));
+        Ok(previous)
+    }
+
+    /// Runs `f` with the loop's value of type `T`, if it has one. `f` must not reach the
+    /// loop's extensions again.
+    pub fn with_extension<T: 'static, R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let extensions = self.inner.extensions.borrow();
+        extensions
+            .iter()
+            .find_map(|value| value.downcast_ref::<T>())
+            .map(f)
+    }
+
+    /// Takes the loop's value of type `T` out, if it has one.
+    pub fn take_extension<T: 'static>(&self) -> Option<T> {
+        let mut extensions = self.inner.extensions.borrow_mut();
+        let at = extensions.iter().position(|value| value.is::<T>())?;
+        let value = extensions.swap_remove(at);
+        drop(extensions);
+        value.downcast::<T>().ok().map(|value| *value)
+    }
+
     /// A `Send + Sync` handle for other threads.
     pub fn handle(&self) -> LoopHandle {
         LoopHandle::new(Arc::clone(&self.inner.shared))

@@ -58,6 +58,9 @@ pub(crate) struct LoopInner {
     pub(crate) debug: Cell<bool>,
     pub(crate) slow_callback: Cell<Duration>,
     pub(crate) handler: RefCell<Option<ExceptionHandler>>,
+    /// Values other crates keep with the loop until it closes (`EventLoop::set_extension`),
+    /// one per type: the facade's default executor, for one.
+    pub(crate) extensions: RefCell<Vec<Box<dyn std::any::Any>>>,
 }
 
 impl LoopInner {
@@ -78,6 +81,7 @@ impl LoopInner {
             debug: Cell::new(debug),
             slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
             handler: RefCell::new(None),
+            extensions: RefCell::new(Vec::new()),
         }
     }
 

@@ -61,6 +61,10 @@ impl LoopInner {
             self.drop_all("an I/O callback dropped by close()", io_callbacks);
             self.drop_all("a waker of an I/O source dropped by close()", io_wakers);
         }
+        // Last: what other crates keep with the loop (the facade's default executor, shut
+        // down by its drop, as asyncio's `close()` shuts its default executor down).
+        let extensions = self.extensions.take();
+        self.drop_all("an extension dropped by close()", extensions);
         let injected = self.shared.close();
         self.drop_all(
             "a call_soon_threadsafe callback dropped by close()",

@@ -180,6 +180,10 @@ impl Drop for PanicsOnDrop {
 #[cfg(unix)]
 struct Watched {
     fd: std::os::fd::RawFd,
+    /// The caller's descriptor, kept open while the loop may watch it (closing it without
+    /// `remove_reader` would free its number for reuse, which the loop reports), and closed
+    /// by `released` so that only the loop's duplicate can hold the file.
+    watched: RefCell<Option<std::os::unix::net::UnixStream>>,
     other_end: std::os::unix::net::UnixStream,
 }
 
@@ -192,6 +196,7 @@ impl Watched {
         event_loop.add_reader(&watched, callback).unwrap();
         Watched {
             fd: watched.as_raw_fd(),
+            watched: RefCell::new(Some(watched)),
             other_end,
         }
     }
@@ -199,6 +204,7 @@ impl Watched {
     /// Whether the loop has let go of its duplicate: the other end then reads end of file.
     fn released(&self) -> bool {
         use std::io::Read;
+        drop(self.watched.borrow_mut().take());
         let mut buf = [0u8; 1];
         match (&self.other_end).read(&mut buf) {
             Ok(0) => true,

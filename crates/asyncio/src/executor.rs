@@ -1,13 +1,14 @@
 //! Blocking work from async code: `to_thread`, `run_in_executor`, and the loop's default
 //! executor.
 //!
-//! asyncio keeps one default `ThreadPoolExecutor` per event loop, made on first use and shut
-//! down by `asyncio.run` when the program ends. The loop crate knows nothing of thread pools
-//! (the arrows point from the facade to both), so the facade keeps that association here: a
-//! thread-local table from loop to pool (a loop never leaves its thread), reached through
-//! the [`EventLoopExt`] methods asyncio puts on the loop.
+//! asyncio keeps one default `ThreadPoolExecutor` per event loop, made on first use, shut
+//! down by `asyncio.run` when the program ends, and shut down (without waiting) by the
+//! loop's `close()`. The loop crate knows nothing of thread pools (the arrows point from the
+//! facade to both), so the facade keeps the pool with the loop as one of its extensions
+//! ([`EventLoop::set_extension`]), which the loop drops when it closes: the pool goes with
+//! its loop, and nothing of the facade keeps a closed loop alive. The [`EventLoopExt`]
+//! methods asyncio puts on the loop reach it.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -16,9 +17,14 @@ use std::task::{Context, Poll};
 use asyncio_loop::{EventLoop, get_running_loop};
 use asyncio_pool::{Job, JobError, PoolError, ThreadPool};
 
-thread_local! {
-    /// The default executor of each loop of this thread that has one.
-    static DEFAULT_EXECUTORS: RefCell<Vec<(EventLoop, ThreadPool)>> = const { RefCell::new(Vec::new()) };
+/// A loop's default executor, kept with the loop; dropped with it at `close()`, which shuts
+/// the pool down without waiting, as asyncio's `close()` does (running jobs finish).
+struct DefaultExecutor(ThreadPool);
+
+impl Drop for DefaultExecutor {
+    fn drop(&mut self) {
+        self.0.shutdown(false, false);
+    }
 }
 
 /// asyncio's executor methods on the event loop.
@@ -75,29 +81,16 @@ impl EventLoopExt for EventLoop {
     }
 
     fn set_default_executor(&self, pool: ThreadPool) {
-        let previous = DEFAULT_EXECUTORS.with(|table| {
-            let mut table = table.borrow_mut();
-            match table.iter_mut().find(|(l, _)| same_loop(l, self)) {
-                Some((_, slot)) => Some(std::mem::replace(slot, pool)),
-                None => {
-                    table.push((self.clone(), pool));
-                    None
-                }
-            }
-        });
-        if let Some(previous) = previous {
-            previous.shutdown(false, false);
+        match self.set_extension(DefaultExecutor(pool)) {
+            // The previous one is shut down by its drop (not waiting).
+            Ok(previous) => drop(previous),
+            // A closed loop runs nothing: the pool is shut down at once.
+            Err(refused) => drop(refused),
         }
     }
 
     fn default_executor(&self) -> ThreadPool {
-        let existing = DEFAULT_EXECUTORS.with(|table| {
-            table
-                .borrow()
-                .iter()
-                .find(|(l, _)| same_loop(l, self))
-                .map(|(_, pool)| pool.clone())
-        });
+        let existing = self.with_extension(|executor: &DefaultExecutor| executor.0.clone());
         existing.unwrap_or_else(|| {
             let pool = ThreadPool::builder()
                 .thread_name_prefix("asyncio")
@@ -109,19 +102,10 @@ impl EventLoopExt for EventLoop {
     }
 
     fn shutdown_default_executor(&self) {
-        let pool = DEFAULT_EXECUTORS.with(|table| {
-            let mut table = table.borrow_mut();
-            let index = table.iter().position(|(l, _)| same_loop(l, self))?;
-            Some(table.swap_remove(index).1)
-        });
-        if let Some(pool) = pool {
-            pool.shutdown(true, false);
+        if let Some(executor) = self.take_extension::<DefaultExecutor>() {
+            executor.0.shutdown(true, false);
         }
     }
-}
-
-fn same_loop(a: &EventLoop, b: &EventLoop) -> bool {
-    a == b
 }
 
 /// asyncio's `to_thread(func)`: runs `f` on the running loop's default executor and gives a

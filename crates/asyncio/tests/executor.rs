@@ -119,3 +119,28 @@ fn a_shut_down_pool_rejects_the_job_with_an_error() {
 fn to_thread_outside_a_running_loop_panics_with_asyncios_message() {
     drop(asyncio::to_thread(|| ()));
 }
+
+/// A loop closed and dropped without `run`, `Runner` or `shutdown_default_executor` takes
+/// its default executor with it (asyncio's `close()` shuts it down without waiting):
+/// nothing of the facade keeps the loop, its pool or its pool's threads alive.
+#[test]
+fn closing_a_loop_shuts_its_default_executor_down() {
+    let mut pools = Vec::new();
+    for _ in 0..50 {
+        let event_loop = asyncio::new_event_loop();
+        let one = event_loop.run_until_complete(async { asyncio::to_thread(|| 1).await });
+        assert_eq!(one, Ok(Ok(1)));
+        pools.push(event_loop.default_executor());
+        event_loop.close().unwrap();
+        drop(event_loop);
+    }
+    for pool in &pools {
+        assert!(
+            pool.is_shut_down(),
+            "a closed loop's default executor still runs"
+        );
+        // Joins its threads (they exit once shut down): none is left.
+        pool.shutdown(true, false);
+        assert_eq!(pool.stats().workers, 0);
+    }
+}
