@@ -108,6 +108,20 @@ pub(crate) struct WakeSide {
     pub(crate) flags: Flags,
 }
 
+impl WakeSide {
+    /// The loop took the remote wake this flag stood for off the injection queue
+    /// (`iteration.rs`): from here on a remote wake queues another.
+    pub(crate) fn clear_queued(&self) {
+        // A read-modify-write that acquires, not a `Release` store: a remote wake that
+        // found `queued` set pushed nothing, coalesced into the one being taken, and what
+        // its thread wrote before `wake()` must be visible to the step queued now. Its swap
+        // released those writes, but only reading its value acquires them; a plain store
+        // reads nothing, which left the step free (in the memory model) to miss them, with
+        // no later wake to make up for it.
+        self.queued.swap(false, Ordering::AcqRel);
+    }
+}
+
 /// The loop-thread part of a task.
 pub(crate) struct Local {
     /// `N` of the default name `Task-N`; the string is made only when asked for.
