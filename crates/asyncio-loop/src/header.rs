@@ -39,12 +39,13 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
 use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
+use crate::sync::{AtomicBool, AtomicU32, fence};
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -117,7 +118,7 @@ impl WakeSide {
         // its thread wrote before `wake()` must be visible to the step queued now. Its swap
         // released those writes, but only reading its value acquires them; a plain store
         // reads nothing, which left the step free (in the memory model) to miss them, with
-        // no later wake to make up for it.
+        // no later wake to make up for it. (`loom_models/queued.rs` fails with the store.)
         self.queued.swap(false, Ordering::AcqRel);
     }
 }

@@ -61,6 +61,7 @@ mod flags;
 #[cfg(unix)]
 mod poller;
 mod shared;
+mod sync;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod context;
 mod done;
