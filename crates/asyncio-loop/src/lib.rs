@@ -101,6 +101,10 @@ mod udp;
 #[cfg(unix)]
 mod unix;
 
+// loom models of the cross-thread paths (`cargo xtask loom`).
+#[cfg(all(test, loom))]
+mod loom_models;
+
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
     new_event_loop, set_event_loop,
