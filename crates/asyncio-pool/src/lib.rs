@@ -53,6 +53,7 @@ mod park;
 mod pool;
 mod shared;
 mod stats;
+mod sync;
 mod unwind;
 mod worker;
 
