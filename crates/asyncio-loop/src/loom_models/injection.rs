@@ -14,7 +14,7 @@ use super::check;
 use crate::shared::{Injected, Shared};
 
 /// The most preemptions per execution loom explores here (`None`: every interleaving).
-const PREEMPTIONS: Option<usize> = Some(4);
+const PREEMPTIONS: Option<usize> = Some(5);
 
 /// An item that counts how often it is run.
 fn item(runs: &Arc<Vec<AtomicUsize>>, index: usize) -> Injected {

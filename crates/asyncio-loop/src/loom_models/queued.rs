@@ -22,7 +22,7 @@ use super::{check, poll};
 use crate::shared::{Injected, Shared};
 
 /// The most preemptions per execution loom explores here (`None`: every interleaving).
-const PREEMPTIONS: Option<usize> = Some(4);
+const PREEMPTIONS: Option<usize> = Some(5);
 
 #[test]
 fn loom_coalesced_wake_carries_its_writes_to_the_step() {
