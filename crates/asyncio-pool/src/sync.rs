@@ -5,10 +5,10 @@
 //! that uses them compiles to what it did before.
 //!
 //! loom cannot run crossbeam's channel (its atomics are not loom's), so under loom the
-//! queue is [`loom_channel`]: a locked `VecDeque` with the same methods, whose length is
-//! a `SeqCst` counter as crossbeam's is (its head and tail indices). A job's own cell
-//! (`job.rs`) keeps std's lock and `Arc` under loom too: no other thread waits on it
-//! while one holds it, and the models do not look inside it.
+//! queue is `sync/loom_channel.rs`: a locked `VecDeque` with the same methods, whose
+//! length is a `SeqCst` counter as crossbeam's is (its head and tail indices). A job's
+//! own cell (`job.rs`) keeps std's lock and `Arc` under loom too: no other thread waits
+//! on it while one holds it, and the models do not look inside it.
 
 #[cfg(not(loom))]
 pub(crate) use crossbeam_channel as channel;
