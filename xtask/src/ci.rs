@@ -39,6 +39,10 @@ const STEPS: &[Step] = &[
         run: test,
     },
     Step {
+        name: "loom",
+        run: crate::loom::run,
+    },
+    Step {
         name: "doc",
         run: doc,
     },

@@ -14,7 +14,10 @@ use crate::cmd::workspace_root;
 /// The crate checked, and its files by layer, lowest first.
 const CRATE: &str = "crates/asyncio-loop/src";
 const LAYERS: &[(&str, &[&str])] = &[
-    ("L0 leaf types: the OS's readiness queue", &["poller"]),
+    (
+        "L0 leaf types: the OS's readiness queue; std's or loom's atomics and locks",
+        &["poller", "sync"],
+    ),
     ("L0 leaf types", &["callback", "error", "flags", "shared"]),
     ("L1 raw task: the header and TaskRc", &["header"]),
     ("L1 raw task: the ready queue", &["ready"]),

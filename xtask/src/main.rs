@@ -3,6 +3,7 @@
 //! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
 //! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython.
 //! - `cargo xtask layers`: the loop crate's files import only from layers below their own.
+//! - `cargo xtask loom`: the loom models of every cross-thread path.
 //!
 //! Only `std` is used, so the tasks build in a second on a fresh machine.
 
@@ -10,6 +11,7 @@ mod bench;
 mod ci;
 mod cmd;
 mod layers;
+mod loom;
 mod tools;
 
 use std::process::ExitCode;
@@ -18,9 +20,11 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci                       fmt, clippy, tests (with doc tests), docs, examples, bench smoke run
+  ci                       fmt, clippy, layers, tests (with doc tests), loom, docs, examples,
+                           bench smoke run
   bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
   layers                   check that asyncio-loop's files import only from layers below
+  loom                     model-check the loop's and the pool's cross-thread paths with loom
   valgrind | tsan | miri   one of ci's memory and concurrency tools alone
 ";
 
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("layers") => layers::run(),
+        Some("loom") => loom::run(),
         Some("valgrind") => tools::valgrind(),
         Some("tsan") => tools::tsan(),
         Some("miri") => tools::miri(),

@@ -39,12 +39,13 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
 use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
+use crate::sync::{AtomicBool, AtomicU32};
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -106,6 +107,20 @@ pub(crate) struct WakeSide {
     pub(crate) queued: AtomicBool,
     /// Loop-thread only, despite where it sits: see [`Flags`].
     pub(crate) flags: Flags,
+}
+
+impl WakeSide {
+    /// The loop took the remote wake this flag stood for off the injection queue
+    /// (`iteration.rs`): from here on a remote wake queues another.
+    pub(crate) fn clear_queued(&self) {
+        // A read-modify-write that acquires, not a `Release` store: a remote wake that
+        // found `queued` set pushed nothing, coalesced into the one being taken, and what
+        // its thread wrote before `wake()` must be visible to the step queued now. Its swap
+        // released those writes, but only reading its value acquires them; a plain store
+        // reads nothing, which left the step free (in the memory model) to miss them, with
+        // no later wake to make up for it. (`loom_models/queued.rs` fails with the store.)
+        self.queued.swap(false, Ordering::AcqRel);
+    }
 }
 
 /// The loop-thread part of a task.

@@ -166,14 +166,9 @@ impl LoopInner {
                     let task = task_of(&waker).expect("only task wakers are injected");
                     // SAFETY: `waker` keeps the task alive; only its `Sync` part is read.
                     let wake = unsafe { &(*task.as_ptr()).wake };
-                    // A read-modify-write that acquires, not a `Release` store: a remote
-                    // wake that found `queued` set pushed nothing, coalesced into this one,
-                    // and what its thread wrote before `wake()` must be visible to the step
-                    // queued here. Its swap released those writes, but only reading its
-                    // value acquires them; a plain store reads nothing, which left the
-                    // step free (in the memory model) to miss them, with no later wake to
-                    // make up for it.
-                    wake.queued.swap(false, std::sync::atomic::Ordering::AcqRel);
+                    // Before the step is queued: what a coalesced wake's thread wrote
+                    // must be visible to it (see `clear_queued`).
+                    wake.clear_queued();
                     // SAFETY: a waker injected into this loop's queue is one of its tasks'
                     // (`waker.rs`), alive while `waker` is, and this is the loop's thread.
                     unsafe { self.ready.schedule_woken(task) };

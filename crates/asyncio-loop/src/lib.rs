@@ -61,6 +61,7 @@ mod flags;
 #[cfg(unix)]
 mod poller;
 mod shared;
+mod sync;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod context;
 mod done;
@@ -99,6 +100,10 @@ mod tcp;
 mod udp;
 #[cfg(unix)]
 mod unix;
+
+// loom models of the cross-thread paths (`cargo xtask loom`).
+#[cfg(all(test, loom))]
+mod loom_models;
 
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,

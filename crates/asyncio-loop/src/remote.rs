@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use pin_project_lite::pin_project;
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
 use crate::exception::ExceptionContext;
 use crate::running::running_loop;
-use crate::shared::{Injected, Shared, lock};
+use crate::shared::{Injected, Shared};
 
 /// A `Send + Sync` handle to a loop, for other threads.
 ///
@@ -111,6 +111,13 @@ struct Slot<T> {
 struct State<T> {
     slot: Mutex<Slot<T>>,
     ready: Condvar,
+}
+
+/// Locks a result slot, ignoring poisoning: nothing panics while holding it. (std's lock,
+/// not `shared::lock`, whose mutex is loom's in the model builds: this slot is not part of
+/// the models, see `sync.rs`.)
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Delivers the outcome once; if dropped first (the task was cancelled or never ran),

@@ -21,12 +21,13 @@
 
 use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
 
 use crate::poller::Poller;
+use crate::sync::{AtomicBool, AtomicU8, Condvar, Mutex, MutexGuard};
 
 /// The loop is running callbacks: no notify needed, it will drain the queue next iteration.
 const AWAKE: u8 = 0;
@@ -298,6 +299,6 @@ impl Parker {
 
 /// Locks `mutex`, ignoring poisoning: nothing in this crate panics while holding these
 /// locks, and a panicking hook must not take the loop down.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -53,8 +53,13 @@ mod park;
 mod pool;
 mod shared;
 mod stats;
+mod sync;
 mod unwind;
 mod worker;
+
+// loom models of the cross-thread paths (`cargo xtask loom`).
+#[cfg(all(test, loom))]
+mod loom_models;
 
 pub use builder::{Builder, DEFAULT_IDLE_TIMEOUT, default_max_workers};
 pub use default_pool::{default_pool, to_thread};

@@ -13,15 +13,15 @@
 //! it, then queues one `Stop` per thread behind every accepted job.
 
 use std::mem;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
-
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::error::PoolError;
 use crate::job::{self, Runnable};
+use crate::sync::channel::{self, Receiver, RecvTimeoutError, Sender};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, fence};
 use crate::worker;
 
 /// What travels on the queue.
@@ -69,7 +69,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: Config) -> Arc<Self> {
-        let (sender, receiver) = crossbeam_channel::unbounded();
+        let (sender, receiver) = channel::unbounded();
         Arc::new(Shared {
             config,
             sender,

@@ -10,10 +10,11 @@
 use std::cell::Cell;
 use std::io;
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
 
 use crate::job;
 use crate::shared::{Message, Shared};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::thread_local;
 
 thread_local! {
     /// The pool this thread works for (its `Shared`'s address), 0 on other threads.
