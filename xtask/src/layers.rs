@@ -19,7 +19,15 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["poller", "sync"],
     ),
     ("L0 leaf types", &["callback", "error", "flags", "shared"]),
+    (
+        "L0 leaf types: a task's cancellation record",
+        &["cancel_state"],
+    ),
     ("L1 raw task: the header and TaskRc", &["header"]),
+    (
+        "L1 raw task: cancel requests and their delivery",
+        &["cancelling"],
+    ),
     ("L1 raw task: the ready queue", &["ready"]),
     ("L1 raw task: the loop as a trait (Schedule)", &["context"]),
     ("L1 raw task: wakers", &["waker"]),
@@ -33,6 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("L2 parts: the exception context", &["exception"]),
     ("L2 parts: Task<T>", &["task"]),
+    ("L2 parts: catch scopes", &["catch"]),
     ("L3 iteration: the loop's state (LoopInner)", &["scheduler"]),
     (
         "L3 iteration: run_once, close, the running loop",

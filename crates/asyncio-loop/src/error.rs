@@ -104,13 +104,54 @@ impl fmt::Display for TimeoutError {
 
 impl std::error::Error for TimeoutError {}
 
-/// Awaiting a [`Future`](crate::Future) that was cancelled.
+/// A cancellation, as asyncio's `CancelledError`: what awaiting a cancelled
+/// [`Future`](crate::Future) gives, and what a [`catch_cancelled`](crate::catch_cancelled)
+/// scope returns when the cancellation of its task (or of a [`timeout`](crate::timeout)
+/// around it) reaches it. It carries the message given to
+/// [`Task::cancel_with`](crate::Task::cancel_with), if any.
+///
+/// Code that caught one may swallow it (go on; the task is no longer being cancelled) or
+/// pass it on with [`reraise`](CancelledError::reraise).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CancelledError {
+    pub(crate) message: Option<Arc<str>>,
+    pub(crate) origin: CancelOrigin,
+}
+
+/// Who sent a cancellation: the task's own `cancel()`, or the timeout at this address
+/// (whose scope only the code inside it may catch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CancelledError;
+pub(crate) enum CancelOrigin {
+    #[default]
+    Task,
+    Timeout(usize),
+}
+
+impl CancelledError {
+    /// A cancellation without a message.
+    pub fn new() -> CancelledError {
+        CancelledError::default()
+    }
+
+    /// A cancellation carrying `message`, as `CancelledError(msg)`.
+    pub fn with_message(message: impl Into<Arc<str>>) -> CancelledError {
+        CancelledError {
+            message: Some(message.into()),
+            origin: CancelOrigin::Task,
+        }
+    }
+
+    /// The message given to `cancel_with`, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
 
 impl fmt::Display for CancelledError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("future: cancelled")
+        // asyncio's `str(CancelledError(msg))` is the message; without one we say what it
+        // is rather than print nothing.
+        f.write_str(self.message.as_deref().unwrap_or("cancelled"))
     }
 }
 

@@ -4,17 +4,18 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::callback::CallbackCell;
+use crate::cancelling::{cancel_after_poll, cancel_at_step};
 use crate::context::register_loop;
 use crate::error::RunError;
 use crate::exception::ExceptionContext;
-use crate::flags::{Flag, State};
+use crate::flags::State;
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
@@ -92,14 +93,17 @@ impl EventLoop {
         let mut outcome: Option<std::thread::Result<F::Output>> = None;
         let mut step = || -> bool {
             let header = main.header();
-            if header.flags().get(Flag::CANCEL_REQUESTED) {
+            let mut cancel = |slot: &mut Pin<&mut Option<F>>| {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| slot.set(None))) {
                     outcome = Some(Err(payload));
                     header.set_state(State::Panicked);
                 } else {
                     header.set_state(State::Cancelled);
                 }
-                return true;
+                true
+            };
+            if cancel_at_step(header) {
+                return cancel(&mut slot);
             }
             // SAFETY: `main` keeps the task alive while this frame polls.
             let waker = unsafe { borrowed(main.as_ptr()) };
@@ -108,6 +112,12 @@ impl EventLoop {
                 Some(future) => future.poll(&mut cx),
                 None => Poll::Pending,
             }));
+            let finished = matches!(polled, Ok(Poll::Ready(_)));
+            if polled.is_ok() && cancel_after_poll(header, finished) {
+                // asyncio's `_must_cancel` when it finished: the output goes with the future.
+                drop(polled);
+                return cancel(&mut slot);
+            }
             match polled {
                 Ok(Poll::Pending) => false,
                 Ok(Poll::Ready(output)) => {

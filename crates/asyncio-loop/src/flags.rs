@@ -43,6 +43,10 @@ impl Flag {
     pub(crate) const STAGE_BUSY: Flag = Flag(1 << 5);
     /// The loop's own task around `run_until_complete`'s future, not a user's task.
     pub(crate) const IS_MAIN: Flag = Flag(1 << 6);
+    /// The task has live catch scopes or a cancellation on its way to one
+    /// (`cancelling.rs`): a step must deliver a cancel request rather than drop the
+    /// future, and look after its poll whether a scope took it.
+    pub(crate) const CATCHING: Flag = Flag(1 << 7);
 }
 
 /// Where [`State`] sits in the [`Flags`] word.

@@ -142,7 +142,7 @@ impl<T: Clone + 'static> Future<T> {
         match &*self.inner.state.borrow() {
             FutureState::Pending => Err(InvalidStateError::NOT_SET),
             FutureState::Done(value) => Ok(Ok(value.clone())),
-            FutureState::Cancelled => Ok(Err(CancelledError)),
+            FutureState::Cancelled => Ok(Err(CancelledError::new())),
         }
     }
 }
@@ -153,7 +153,7 @@ impl<T: Clone> std::future::Future for Future<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &*self.inner.state.borrow() {
             FutureState::Done(value) => return Poll::Ready(Ok(value.clone())),
-            FutureState::Cancelled => return Poll::Ready(Err(CancelledError)),
+            FutureState::Cancelled => return Poll::Ready(Err(CancelledError::new())),
             FutureState::Pending => {}
         }
         let mut actions = self.inner.actions.borrow_mut();

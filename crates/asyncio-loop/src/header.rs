@@ -42,6 +42,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
+use crate::cancel_state::CancelState;
 use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
@@ -146,6 +147,8 @@ struct Extras {
     awaiter_at: Option<usize>,
     /// The awaiter when its waker is not a task's (a `block_on`, another executor).
     foreign_awaiter: Option<Waker>,
+    /// Cancellation beyond the `CANCEL_REQUESTED` flag: counts, message, catch scopes.
+    cancel: CancelState<TaskRc>,
 }
 
 /// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
@@ -252,6 +255,21 @@ impl Header {
         let out = f(&mut extras);
         self.local.extras.set(Some(extras));
         Some(out)
+    }
+
+    /// Runs `f` on the task's cancellation record, made if there was none (`cancelling.rs`
+    /// keeps the `CATCHING` flag in step with it). `f` must not reach this task's header.
+    pub(crate) fn with_cancel_state<R>(&self, f: impl FnOnce(&mut CancelState<TaskRc>) -> R) -> R {
+        self.with_extras(|extras| f(&mut extras.cancel))
+    }
+
+    /// Runs `f` on the task's cancellation record if the task has extras (a task without
+    /// them has a default record: no counts, no scopes).
+    pub(crate) fn with_existing_cancel_state<R>(
+        &self,
+        f: impl FnOnce(&mut CancelState<TaskRc>) -> R,
+    ) -> Option<R> {
+        self.with_existing_extras(|extras| f(&mut extras.cancel))
     }
 
     pub(crate) fn name(&self) -> String {

@@ -56,6 +56,7 @@
 //
 // Layer 0, leaf types.
 mod callback;
+mod cancel_state;
 mod error;
 mod flags;
 #[cfg(unix)]
@@ -63,6 +64,7 @@ mod poller;
 mod shared;
 mod sync;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
+mod cancelling;
 mod context;
 mod done;
 mod header;
@@ -70,6 +72,7 @@ mod raw;
 mod ready;
 mod waker;
 // Layer 2, the parts the loop drives: task handles, timers, I/O registrations, the queue.
+mod catch;
 mod exception;
 #[cfg(unix)]
 mod reactor;
@@ -105,6 +108,7 @@ mod unix;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally};
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
     new_event_loop, set_event_loop,

@@ -12,6 +12,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::cancelling::{cancel_after_poll, cancel_at_step};
 use crate::context::report_to;
 use crate::error::{InvalidStateError, PAYLOAD_DROP_PANICKED, Panic, TaskError};
 use crate::flags::{Flag, State};
@@ -148,7 +149,7 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         if header.done() {
             return true;
         }
-        if header.flags().get(Flag::CANCEL_REQUESTED) {
+        if cancel_at_step(header) {
             let payload_drop = this.finish(Err(TaskError::Cancelled));
             // SAFETY: our caller holds a `TaskRc` of this task, on its loop's thread.
             unsafe { report_payload_drop(ptr, payload_drop) };
@@ -170,7 +171,17 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             future.poll(&mut cx)
         }));
         let payload_drop = match polled {
+            Ok(Poll::Pending) if cancel_after_poll(header, false) => {
+                this.finish(Err(TaskError::Cancelled))
+            }
             Ok(Poll::Pending) => return false,
+            // asyncio's `_must_cancel`: a cancellation no scope took cancels the task even
+            // though its future just completed.
+            Ok(Poll::Ready(output)) if cancel_after_poll(header, true) => {
+                let dropped = catch_unwind(AssertUnwindSafe(|| drop(output)));
+                let output_drop = dropped.err().map(|payload| Panic::from_caught(payload).0);
+                this.finish(Err(TaskError::Cancelled)).or(output_drop)
+            }
             Ok(Poll::Ready(output)) => this.finish(Ok(output)),
             Err(payload) => {
                 let (panic, payload_drop) = Panic::from_caught(payload);

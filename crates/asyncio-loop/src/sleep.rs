@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use crate::catch::{
+    Expiry, after_forwarded, awaited_task, expire, forget_awaited, forwarded_cancelled, take_own,
+};
 use crate::error::TimeoutError;
 use crate::running::running_loop;
 use crate::scheduler::{LoopInner, epoch};
@@ -259,18 +262,39 @@ impl std::fmt::Debug for Sleep {
 
 pin_project! {
     /// The future of [`timeout`] and [`timeout_at`]: `Ok(output)`, or `Err(TimeoutError)`
-    /// once the deadline passed, with the inner future dropped first.
+    /// once the deadline passed and the inner future has been cancelled.
+    #[project = TimeoutProj]
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F> {
         #[pin]
         future: Option<F>,
         timer: Timer,
+        phase: Phase,
     }
+}
+
+/// Where a [`Timeout`] is after its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The deadline has not passed.
+    Running,
+    /// The future was awaiting a task, which is being cancelled: wait for its end.
+    Forwarded,
+    /// The cancellation went to the catch scopes inside: wait for the future to end or to
+    /// pass it back.
+    Delivered,
 }
 
 /// Runs `future` for at most `delay` from the first poll (asyncio's `wait_for`). A future
 /// that is ready at once costs no timer and no clock read; otherwise one timer entry,
 /// cancelled when the future wins. `Duration::MAX` never times out.
+///
+/// At the deadline the future is cancelled as asyncio's `wait_for` cancels it, and the
+/// timeout reports only once that has finished: a future suspended on a task has the task
+/// cancelled and waits for its end (its result wins if the task swallowed the
+/// cancellation); a future with [`catch_cancelled`](crate::catch_cancelled) scopes inside
+/// receives the cancellation there and may `await` its cleanup (its output wins if it
+/// swallowed it); any other future is dropped at once.
 ///
 /// ```
 /// use std::time::Duration;
@@ -285,6 +309,7 @@ pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         timer: Timer::new(TimerState::Idle(Idle::After(delay))),
+        phase: Phase::Running,
     }
 }
 
@@ -293,6 +318,7 @@ pub fn timeout_at<F: Future>(when: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         timer: Timer::new(TimerState::Idle(Idle::At(Deadline::new(when)))),
+        phase: Phase::Running,
     }
 }
 
@@ -304,6 +330,9 @@ impl<F: Future> Future for Timeout<F> {
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("timeout: polled after completion");
         };
+        if *this.phase != Phase::Running {
+            return Self::poll_expired(this, cx);
+        }
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
             this.timer.cancel();
@@ -312,6 +341,95 @@ impl<F: Future> Future for Timeout<F> {
         if this.timer.poll_fired("timeout", cx).is_pending() {
             return Poll::Pending;
         }
+        Self::expire(this, cx)
+    }
+}
+
+impl<F: Future> Timeout<F> {
+    /// The identity of this timeout's cancellation: its timer's address, fixed while the
+    /// timeout is pinned and alive.
+    fn origin(this: &TimeoutProj<'_, F>) -> usize {
+        std::ptr::from_ref::<Timer>(this.timer) as usize
+    }
+
+    /// The deadline passed while the future was pending: cancel it as `wait_for` does.
+    #[cold]
+    #[inline(never)]
+    fn expire(
+        mut this: TimeoutProj<'_, F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<<Self as Future>::Output> {
+        let origin = Self::origin(&this);
+        let awaited = if awaited_task().is_some() {
+            // Some poll of this step awaited a task: poll the future once more to learn
+            // whether it was this one.
+            forget_awaited();
+            let future = this.future.as_mut().as_pin_mut().expect("pending");
+            if let Poll::Ready(output) = future.poll(cx) {
+                this.future.set(None);
+                return Poll::Ready(Ok(output));
+            }
+            awaited_task()
+        } else {
+            None
+        };
+        match expire(origin, awaited) {
+            Expiry::Drop => Self::give_up(this),
+            Expiry::Forwarded => {
+                *this.phase = Phase::Forwarded;
+                Poll::Pending
+            }
+            Expiry::Delivered => {
+                *this.phase = Phase::Delivered;
+                Self::poll_expired(this, cx)
+            }
+        }
+    }
+
+    /// A poll after the deadline: the future finishing its cancellation.
+    #[cold]
+    #[inline(never)]
+    fn poll_expired(
+        mut this: TimeoutProj<'_, F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<<Self as Future>::Output> {
+        let origin = Self::origin(&this);
+        let future = this.future.as_mut().as_pin_mut().expect("pending");
+        let polled = future.poll(cx);
+        match *this.phase {
+            Phase::Forwarded => match polled {
+                Poll::Ready(output) => {
+                    this.future.set(None);
+                    match forwarded_cancelled(origin) {
+                        Some(true) => Poll::Ready(Err(TimeoutError)),
+                        _ => Poll::Ready(Ok(output)),
+                    }
+                }
+                Poll::Pending if forwarded_cancelled(origin).is_some() => {
+                    match after_forwarded(origin) {
+                        Expiry::Delivered => {
+                            *this.phase = Phase::Delivered;
+                            Self::poll_expired(this, cx)
+                        }
+                        Expiry::Drop | Expiry::Forwarded => Self::give_up(this),
+                    }
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            _ => match polled {
+                Poll::Ready(output) => {
+                    // It swallowed the cancellation (or finished first): its output wins.
+                    take_own(origin);
+                    this.future.set(None);
+                    Poll::Ready(Ok(output))
+                }
+                Poll::Pending if take_own(origin) => Self::give_up(this),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn give_up(mut this: TimeoutProj<'_, F>) -> Poll<<Self as Future>::Output> {
         this.future.set(None);
         Poll::Ready(Err(TimeoutError))
     }

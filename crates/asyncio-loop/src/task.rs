@@ -97,9 +97,45 @@ impl<T> Task<T> {
     }
 
     /// Asks the task to cancel: its future is dropped at its next step, on the loop's
-    /// thread. Returns `false` if the task is already done.
+    /// thread, unless the task is inside a [`catch_cancelled`](crate::catch_cancelled)
+    /// scope, which then receives the cancellation as an error its code can handle.
+    /// Returns `false` if the task is already done.
     pub fn cancel(&self) -> bool {
-        request_cancel(&self.task)
+        request_cancel(&self.task, None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message (asyncio's `cancel(msg)`), carried in the
+    /// [`CancelledError`](crate::CancelledError) a catch scope of the task receives.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, catch_cancelled, create_task, sleep};
+    /// use std::time::Duration;
+    ///
+    /// let out = EventLoop::new().run_until_complete(async {
+    ///     let task = create_task(async {
+    ///         match catch_cancelled(sleep(Duration::from_secs(60))).await {
+    ///             Ok(()) => "slept".to_owned(),
+    ///             Err(cancelled) => format!("caught: {cancelled}"),
+    ///         }
+    ///     });
+    ///     sleep(Duration::ZERO).await;
+    ///     task.cancel_with("shutting down");
+    ///     task.await
+    /// });
+    /// assert_eq!(out, Ok(Ok("caught: shutting down".to_owned())));
+    /// ```
+    pub fn cancel_with(&self, message: impl Into<std::sync::Arc<str>>) -> bool {
+        request_cancel(&self.task, Some(message.into()))
+    }
+
+    /// asyncio's `cancelling()`: cancel requests made and not [`uncancel`](Self::uncancel)ed.
+    pub fn cancelling(&self) -> u32 {
+        self.as_ref().cancelling()
+    }
+
+    /// asyncio's `uncancel()`: takes back one cancel request; the count left.
+    pub fn uncancel(&self) -> u32 {
+        self.as_ref().uncancel()
     }
 
     /// Whether the task ended by cancellation.
@@ -156,7 +192,7 @@ impl<T> Drop for Task<T> {
         let header = self.task.header();
         header.flags().set(Flag::HANDLE_ALIVE, false);
         if header.flags().get(Flag::HANDLE_AWAITED) && !header.done() {
-            request_cancel(&self.task);
+            request_cancel(&self.task, None);
         } else if header.unretrieved_panic() {
             report_unretrieved(&self.task);
         }

@@ -3,25 +3,30 @@
 //! through `context.rs` (the `Schedule` trait), never the loop itself.
 
 use std::fmt;
+use std::sync::Arc;
 use std::task::Waker;
 
 use crate::callback::CallbackCell;
+use crate::cancelling;
 use crate::context::loop_of;
-use crate::flags::{Flag, State};
+use crate::flags::State;
 use crate::header::TaskRc;
 
 /// Asks `task` to cancel: its future is dropped at its next step. Returns `false` when the
 /// task is already done. If the task is suspended on another task, that one is cancelled
 /// instead and this task's step waits for it to end, as asyncio does (`_fut_waiter`).
-pub(crate) fn request_cancel(task: &TaskRc) -> bool {
+///
+/// Each request counts towards [`TaskRef::cancelling`]; `message` (from `cancel_with`)
+/// travels with the cancellation to the task's catch scopes.
+pub(crate) fn request_cancel(task: &TaskRc, message: Option<Arc<str>>) -> bool {
     let header = task.header();
     if header.done() {
         return false;
     }
-    header.flags().set(Flag::CANCEL_REQUESTED, true);
+    cancelling::count_request(header, message.clone());
     let waiting_on = header.local.waiting_on.take();
     if let Some(inner) = waiting_on
-        && request_cancel(&inner)
+        && request_cancel(&inner, message)
     {
         return true;
     }
@@ -65,7 +70,26 @@ impl TaskRef {
     /// Asks the task to cancel; `false` if it is already done. See
     /// [`Task::cancel`](crate::Task::cancel).
     pub fn cancel(&self) -> bool {
-        request_cancel(&self.task)
+        request_cancel(&self.task, None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message, which the task's catch scope receives in
+    /// its [`CancelledError`](crate::CancelledError) (asyncio's `cancel(msg)`).
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        request_cancel(&self.task, Some(message.into()))
+    }
+
+    /// asyncio's `cancelling()`: how many cancel requests the task has had and not
+    /// [`uncancel`](Self::uncancel)ed.
+    pub fn cancelling(&self) -> u32 {
+        cancelling::cancelling(self.task.header())
+    }
+
+    /// asyncio's `uncancel()`: takes back one cancel request, for code that caught a
+    /// cancellation it sent itself (a timeout); returns the count left. It does not stop a
+    /// cancellation already on its way.
+    pub fn uncancel(&self) -> u32 {
+        cancelling::uncancel(self.task.header())
     }
 
     /// Whether the task ended by cancellation.
