@@ -41,7 +41,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("L2 parts: the exception context", &["exception"]),
     ("L2 parts: Task<T>", &["task"]),
-    ("L2 parts: catch scopes", &["catch"]),
+    (
+        "L2 parts: catch scopes; awaiting a task by reference",
+        &["catch", "watch"],
+    ),
     ("L3 iteration: the loop's state (LoopInner)", &["scheduler"]),
     (
         "L3 iteration: run_once, close, the running loop",

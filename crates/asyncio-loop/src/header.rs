@@ -62,10 +62,26 @@ pub(crate) struct TaskVTable {
     pub(crate) panic: unsafe fn(NonNull<Header>) -> Option<Panic>,
     /// Writes `Result<Result<Output, TaskError>, InvalidStateError>` to the pointer.
     pub(crate) take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Shows the outcome without taking it (the output as a `*const Output`).
+    pub(crate) visit: unsafe fn(NonNull<Header>, &mut OutcomeVisitor<'_>),
     /// Drops the stage in place (loop thread, last `TaskRc`).
     pub(crate) drop_stage: unsafe fn(NonNull<Header>),
     /// Frees the allocation (any thread, last reference of all).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// What [`TaskRc::visit`] shows a task's outcome to.
+pub(crate) type OutcomeVisitor<'a> = dyn FnMut(Outcome<'_>) + 'a;
+
+/// A task's outcome seen in place (`TaskRc::visit`).
+pub(crate) enum Outcome<'a> {
+    /// Still running (or its stage is in use by its own step).
+    Pending,
+    /// The output, a `*const Output` of the task's future.
+    Output(*const ()),
+    Failed(&'a TaskError),
+    /// Someone took the outcome already.
+    Taken,
 }
 
 /// What to do when a task finishes, in the order it was asked for.
@@ -488,6 +504,12 @@ impl TaskRc {
             (self.vtable().take_output)(self.ptr, out.as_mut_ptr().cast());
             out.assume_init()
         }
+    }
+
+    /// Shows `f` the task's outcome without taking it.
+    pub(crate) fn visit(&self, f: &mut OutcomeVisitor<'_>) {
+        // SAFETY: as in `step`.
+        unsafe { (self.vtable().visit)(self.ptr, f) }
     }
 
     /// Whether two references name the same task.

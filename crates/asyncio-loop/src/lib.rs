@@ -80,6 +80,7 @@ mod registry;
 mod task;
 mod task_ref;
 mod timers;
+mod watch;
 // Layer 3, the iteration: the loop's state, `run_once`, closing, the running loop.
 mod iteration;
 mod running;
@@ -134,3 +135,4 @@ pub use tcp::{TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf};
+pub use watch::{TaskWatch, shield_ref};

@@ -16,7 +16,7 @@ use crate::cancelling::{cancel_after_poll, cancel_at_step};
 use crate::context::report_to;
 use crate::error::{InvalidStateError, PAYLOAD_DROP_PANICKED, Panic, TaskError};
 use crate::flags::{Flag, State};
-use crate::header::{Header, TaskRc, TaskVTable};
+use crate::header::{Header, Outcome, OutcomeVisitor, TaskRc, TaskVTable};
 use crate::shared::Shared;
 
 /// A task's future while it runs, then its outcome until someone takes it. Flat rather
@@ -83,6 +83,7 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         abort: Self::abort,
         panic: Self::panic,
         take_output: Self::take_output,
+        visit: Self::visit,
         drop_stage: Self::drop_stage,
         dealloc: Self::dealloc,
     };
@@ -227,6 +228,17 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             out.cast::<Result<Result<F::Output, TaskError>, InvalidStateError>>()
                 .write(outcome)
         };
+    }
+
+    unsafe fn visit(ptr: NonNull<Header>, f: &mut OutcomeVisitor<'_>) {
+        // SAFETY: called through the vtable by a `TaskRc` holder.
+        let this = unsafe { Self::cell(ptr) };
+        match this.stage().as_deref() {
+            None | Some(Stage::Running(_)) => f(Outcome::Pending),
+            Some(Stage::Finished(output)) => f(Outcome::Output(std::ptr::from_ref(output).cast())),
+            Some(Stage::Failed(error)) => f(Outcome::Failed(error)),
+            Some(Stage::Taken) => f(Outcome::Taken),
+        }
     }
 
     /// Moves a finished task's outcome out, leaving `Taken`; a pending future is never

@@ -18,7 +18,7 @@ use crate::done::register_awaiter;
 use crate::error::{InvalidStateError, TaskError};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::flags::{Flag, State};
-use crate::header::{Header, TaskRc};
+use crate::header::{Header, Outcome, TaskRc};
 use crate::task_ref::{TaskRef, request_cancel};
 
 /// A handle to a task that outputs `T`; awaiting it gives `Ok(output)`, or why there is none.
@@ -39,6 +39,11 @@ use crate::task_ref::{TaskRef, request_cancel};
 /// mistake of the awaiting code, not an outcome of the awaited task, and a third variant
 /// would make every task's outcome a word larger. A finished task's outcome is handed
 /// over wherever it is awaited, as asyncio's `await` of a done future does not suspend.
+///
+/// Awaiting a handle whose outcome was already taken (by [`result`](Task::result)) panics
+/// the same way, with asyncio's `InvalidStateError` wording ("Result was already taken."):
+/// a task that finished never reports an outcome it did not have. To look at an outcome
+/// more than once, use [`result_cloned`](Task::result_cloned) or await `&task`.
 ///
 /// ```
 /// use asyncio_loop::EventLoop;
@@ -76,7 +81,10 @@ impl<T> Task<T> {
 
     fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         if self.header().done() {
-            Poll::Ready(self.result().unwrap_or(Err(TaskError::Cancelled)))
+            match self.result() {
+                Ok(outcome) => Poll::Ready(outcome),
+                Err(taken) => result_taken(&self.task, &taken),
+            }
         } else {
             if let Some(running) = other_running_loop(&self.header().wake.shared) {
                 attached_to_a_different_loop(&running, &self.task);
@@ -155,6 +163,26 @@ impl<T> Task<T> {
         unsafe { self.task.take_output() }
     }
 
+    /// asyncio's `exception()`: `None` if the task finished with an output, how it failed
+    /// otherwise, without taking the outcome; `Err(InvalidStateError)` while it runs or
+    /// once its outcome was taken. Asking counts as retrieving a panic (it is not reported
+    /// as never retrieved).
+    pub fn exception(&self) -> Result<Option<TaskError>, InvalidStateError> {
+        let mut seen = Err(InvalidStateError::NOT_SET);
+        self.task.visit(&mut |outcome| {
+            seen = match outcome {
+                Outcome::Pending => Err(InvalidStateError::NOT_SET),
+                Outcome::Taken => Err(InvalidStateError::TAKEN),
+                Outcome::Output(_) => Ok(None),
+                Outcome::Failed(error) => Ok(Some(error.clone())),
+            }
+        });
+        if seen.is_ok() {
+            self.header().flags().set(Flag::RETRIEVED, true);
+        }
+        seen
+    }
+
     /// Runs `callback` (through `call_soon`) when the task ends; at once (next iteration)
     /// if it already has.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {
@@ -172,6 +200,61 @@ impl<T> Task<T> {
     pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         self.poll_output(cx)
     }
+}
+
+impl<T: Clone> Task<T> {
+    /// The task's outcome without waiting and without taking it, as asyncio's `result()`
+    /// may be asked again and again: a clone of the output, or how the task failed.
+    /// `Err(InvalidStateError)` while it runs, or once [`result`](Self::result) or an
+    /// `await` of the handle took the outcome.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, create_task, sleep};
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().run_until_complete(async {
+    ///     let task = create_task(async { String::from("done") });
+    ///     assert!(task.result_cloned().is_err(), "not finished yet");
+    ///     sleep(Duration::ZERO).await;
+    ///     assert_eq!(task.result_cloned(), Ok(Ok("done".to_owned())));
+    ///     assert_eq!(task.result_cloned(), Ok(Ok("done".to_owned())), "and again");
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn result_cloned(&self) -> Result<Result<T, TaskError>, InvalidStateError> {
+        cloned_outcome(&self.task)
+    }
+}
+
+/// A clone of a finished task's outcome, left in place.
+pub(crate) fn cloned_outcome<T: Clone>(
+    task: &TaskRc,
+) -> Result<Result<T, TaskError>, InvalidStateError> {
+    let mut seen = Err(InvalidStateError::NOT_SET);
+    task.visit(&mut |outcome| {
+        seen = match outcome {
+            Outcome::Pending => Err(InvalidStateError::NOT_SET),
+            Outcome::Taken => Err(InvalidStateError::TAKEN),
+            // SAFETY: a `Task<T>` (whose `TaskRc` the caller passes) is only made for a task
+            // whose future outputs `T` (`Task::from_raw`), and the pointer is to that output,
+            // alive while the visit lasts.
+            Outcome::Output(output) => Ok(Ok(unsafe { &*output.cast::<T>() }.clone())),
+            Outcome::Failed(error) => Ok(Err(error.clone())),
+        }
+    });
+    if seen.is_ok() {
+        task.header().flags().set(Flag::RETRIEVED, true);
+    }
+    seen
+}
+
+/// Awaiting a finished task whose outcome someone already took: asyncio's
+/// `InvalidStateError`, as a panic of the awaiting code, never a made-up outcome.
+#[cold]
+#[inline(never)]
+pub(crate) fn result_taken(task: &TaskRc, taken: &InvalidStateError) -> ! {
+    let task = TaskRef { task: task.clone() };
+    panic!("{taken} ({task:?})")
 }
 
 impl<T> std::future::Future for Task<T> {
@@ -243,6 +326,6 @@ fn attached_to_a_different_loop(running: &LoopRef, task: &TaskRc) -> ! {
 
 /// Records that the running task's step is suspended on `task`, so cancelling it cancels
 /// `task` first (see `request_cancel`).
-fn note_waiting_on(task: &TaskRc) {
+pub(crate) fn note_waiting_on(task: &TaskRc) {
     with_running(|scheduler| scheduler.note_waiting_on(task.clone()));
 }
