@@ -42,8 +42,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("L2 parts: the exception context", &["exception"]),
     ("L2 parts: Task<T>", &["task"]),
     (
-        "L2 parts: catch scopes; awaiting a task by reference",
-        &["catch", "watch"],
+        "L2 parts: catch scopes; awaiting a task by reference; Err as exception",
+        &["catch", "watch", "try_task"],
     ),
     ("L3 iteration: the loop's state (LoopInner)", &["scheduler"]),
     (

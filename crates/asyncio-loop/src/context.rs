@@ -33,8 +33,14 @@ pub(crate) trait Schedule {
     fn note_waiting_on(&self, task: TaskRc);
 
     /// Reports through the loop's exception handler (asyncio's
-    /// `call_exception_handler`).
-    fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>);
+    /// `call_exception_handler`); `error` is the `Debug` of an `Err` a task failed with.
+    fn report(
+        &self,
+        message: String,
+        task: Option<TaskRc>,
+        panic: Option<Panic>,
+        error: Option<String>,
+    );
 
     /// The task whose step is running, if any.
     fn current_task(&self) -> Option<TaskRc>;
@@ -109,7 +115,7 @@ pub(crate) fn report_to(
     panic: Option<Panic>,
 ) {
     match loop_of(shared) {
-        Some(event_loop) => event_loop.scheduler.report(message, task, panic),
+        Some(event_loop) => event_loop.scheduler.report(message, task, panic, None),
         None => match panic {
             Some(panic) => eprintln!("{message}; {panic}"),
             None => eprintln!("{message}"),

@@ -9,6 +9,7 @@ use crate::event_loop::EventLoop;
 use crate::running::running_loop;
 use crate::task::Task;
 use crate::task_ref::TaskRef;
+use crate::try_task::TryTask;
 
 thread_local! {
     static SET_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
@@ -53,6 +54,43 @@ pub fn create_task<F: std::future::Future + 'static>(future: F) -> Task<F::Outpu
         Some(event_loop) => event_loop.spawn(None, future),
         None => panic!("create_task: no running event loop"),
     }
+}
+
+/// [`create_task`] for a future whose `Err` output is a failure, as an exception is in
+/// asyncio: an `Err` nobody retrieves (by awaiting the task, `result`, `exception`...) is
+/// reported through the loop's exception handler as "Task exception was never retrieved",
+/// [`TaskRef::failed`] is true, `wait`'s `FirstException` returns at it, and
+/// `asyncio::run`'s shutdown reports it. A plain [`create_task`] treats every output as a
+/// value: generic code cannot tell an `Err` apart.
+///
+/// ```
+/// use asyncio_loop::{EventLoop, create_try_task, sleep};
+/// use std::time::Duration;
+///
+/// let event_loop = EventLoop::new();
+/// let reports = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+/// let seen = reports.clone();
+/// event_loop.set_exception_handler(Some(move |context: &asyncio_loop::ExceptionContext| {
+///     seen.borrow_mut().push(format!("{}: {}", context.message(), context.error().unwrap()));
+/// }));
+/// event_loop.run_until_complete(async {
+///     drop(create_try_task(async { Err::<(), _>("disk full") }));
+///     sleep(Duration::ZERO).await;
+/// })
+/// .unwrap();
+/// assert_eq!(*reports.borrow(), ["Task exception was never retrieved: \"disk full\""]);
+/// ```
+///
+/// # Panics
+///
+/// With "no running event loop" when called outside a running loop.
+pub fn create_try_task<T, E, F>(future: F) -> Task<Result<T, E>>
+where
+    T: 'static,
+    E: std::fmt::Debug + 'static,
+    F: std::future::Future<Output = Result<T, E>> + 'static,
+{
+    create_task(TryTask::new(future))
 }
 
 /// [`create_task`] with a name.

@@ -15,7 +15,7 @@ use crate::cancelling::{cancel_after_poll, cancel_at_step};
 use crate::context::register_loop;
 use crate::error::RunError;
 use crate::exception::ExceptionContext;
-use crate::flags::State;
+use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
@@ -25,7 +25,7 @@ use crate::remote::LoopHandle;
 use crate::running::{Running, check_can_run};
 use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
 use crate::shared::WakeHook;
-use crate::task::Task;
+use crate::task::{Task, report_exception};
 use crate::task_ref::TaskRef;
 use crate::timers::{TimerEntry, saturating_add};
 use crate::waker::borrowed;
@@ -280,8 +280,10 @@ impl EventLoop {
     }
 
     /// asyncio's `runners._cancel_all_tasks`: cancels every pending task and runs the loop
-    /// until all of them have finished. Panics they end with are reported as never
-    /// retrieved (when nobody holds their handle). Does nothing on a running or closed loop.
+    /// until all of them have finished, their catch scopes' cleanup included. A task that
+    /// failed meanwhile (a panic, or the `Err` of a
+    /// [`create_try_task`](crate::create_try_task) task) is reported as "unhandled
+    /// exception during asyncio.run() shutdown". Does nothing on a running or closed loop.
     pub fn cancel_all_tasks(&self) {
         let tasks = self.all_tasks();
         if tasks.is_empty() || self.is_running() || self.is_closed() {
@@ -290,7 +292,19 @@ impl EventLoop {
         for task in &tasks {
             task.cancel();
         }
-        let _ = self.run_until_complete(AllDone { tasks });
+        self.inner.cancelling_all.set(true);
+        let _ = self.run_until_complete(AllDone {
+            tasks: tasks.clone(),
+        });
+        self.inner.cancelling_all.set(false);
+        for task in tasks {
+            let header = task.task.header();
+            if header.unretrieved_exception() {
+                header.flags().set(Flag::RETRIEVED, true);
+                let message = "unhandled exception during asyncio.run() shutdown".to_owned();
+                report_exception(&task.task, message);
+            }
+        }
     }
 
     /// Turns debug mode on or off (slow steps and pending tasks at close are reported).

@@ -12,6 +12,7 @@ pub struct ExceptionContext {
     message: String,
     task: Option<TaskRef>,
     panic: Option<Panic>,
+    error: Option<String>,
 }
 
 impl ExceptionContext {
@@ -20,7 +21,14 @@ impl ExceptionContext {
             message,
             task,
             panic,
+            error: None,
         }
+    }
+
+    /// The same report with the `Debug` of an `Err` a task failed with.
+    pub(crate) fn with_error(mut self, error: Option<String>) -> Self {
+        self.error = error;
+        self
     }
 
     /// What happened, as asyncio words it (e.g. "Task exception was never retrieved").
@@ -37,6 +45,12 @@ impl ExceptionContext {
     pub fn panic(&self) -> Option<&Panic> {
         self.panic.as_ref()
     }
+
+    /// The `Debug` of the `Err` a task made by
+    /// [`create_try_task`](crate::create_try_task) failed with, if that is the report.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
 }
 
 impl fmt::Display for ExceptionContext {
@@ -47,6 +61,9 @@ impl fmt::Display for ExceptionContext {
         }
         if let Some(panic) = &self.panic {
             write!(f, "; {panic}")?;
+        }
+        if let Some(error) = &self.error {
+            write!(f, "; exception: {error}")?;
         }
         Ok(())
     }

@@ -47,6 +47,9 @@ impl Flag {
     /// (`cancelling.rs`): a step must deliver a cancel request rather than drop the
     /// future, and look after its poll whether a scope took it.
     pub(crate) const CATCHING: Flag = Flag(1 << 7);
+    /// The task (made by `create_try_task`) finished with an `Err` output: an exception
+    /// in asyncio's sense, reported if nobody retrieves it. Above the state's bits.
+    pub(crate) const EXCEPTION: Flag = Flag(1 << 10);
 }
 
 /// Where [`State`] sits in the [`Flags`] word.
@@ -96,7 +99,7 @@ impl Flags {
     }
 
     pub(crate) fn set_state(&self, state: State) {
-        let flags = self.bits() & ((1 << STATE_SHIFT) - 1);
+        let flags = self.bits() & !(3 << STATE_SHIFT);
         self.0
             .store(flags | ((state as u16) << STATE_SHIFT), Ordering::Relaxed);
     }

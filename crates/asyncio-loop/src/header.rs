@@ -165,6 +165,8 @@ struct Extras {
     foreign_awaiter: Option<Waker>,
     /// Cancellation beyond the `CANCEL_REQUESTED` flag: counts, message, catch scopes.
     cancel: CancelState<TaskRc>,
+    /// The `Debug` of the `Err` a `create_try_task` task ended with (`Flag::EXCEPTION`).
+    error: Option<String>,
 }
 
 /// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
@@ -317,8 +319,28 @@ impl Header {
         self.state() != State::Pending
     }
 
-    pub(crate) fn unretrieved_panic(&self) -> bool {
-        self.state() == State::Panicked && !self.flags().get(Flag::RETRIEVED)
+    /// Whether the task ended with an exception in asyncio's sense: a panic, or the
+    /// `Err` output of a `create_try_task` task.
+    pub(crate) fn failed(&self) -> bool {
+        self.state() == State::Panicked
+            || (self.state() == State::Finished && self.flags().get(Flag::EXCEPTION))
+    }
+
+    /// Whether it failed and nobody has looked at how.
+    pub(crate) fn unretrieved_exception(&self) -> bool {
+        self.failed() && !self.flags().get(Flag::RETRIEVED)
+    }
+
+    /// Records the `Err` a `create_try_task` task is ending with.
+    pub(crate) fn set_error(&self, debug: String) {
+        self.with_extras(|extras| extras.error = Some(debug));
+        self.flags().set(Flag::EXCEPTION, true);
+    }
+
+    /// The `Debug` of that `Err`.
+    pub(crate) fn error(&self) -> Option<String> {
+        self.with_existing_extras(|extras| extras.error.clone())
+            .flatten()
     }
 
     /// Takes the done actions; the loop runs them in order when the task finishes

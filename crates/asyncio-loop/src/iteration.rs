@@ -264,7 +264,10 @@ impl LoopInner {
         }
         let actions = header.take_done_actions();
         run_done_actions(actions, &task.task, Some(self));
-        if !header.flags().get(Flag::HANDLE_ALIVE) && header.unretrieved_panic() {
+        if !header.flags().get(Flag::HANDLE_ALIVE)
+            && header.unretrieved_exception()
+            && !self.cancelling_all.get()
+        {
             report_unretrieved(&task.task);
         }
     }

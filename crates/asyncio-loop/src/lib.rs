@@ -80,6 +80,7 @@ mod registry;
 mod task;
 mod task_ref;
 mod timers;
+mod try_task;
 mod watch;
 // Layer 3, the iteration: the loop's state, `run_once`, closing, the running loop.
 mod iteration;
@@ -111,8 +112,8 @@ mod loom_models;
 
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally};
 pub use current::{
-    all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
-    new_event_loop, set_event_loop,
+    all_tasks, create_task, create_task_named, create_try_task, current_task, get_event_loop,
+    get_running_loop, new_event_loop, set_event_loop,
 };
 pub use error::{
     CancelledError, InvalidStateError, IoError, Panic, RunError, RuntimeError, TaskError,
@@ -131,6 +132,7 @@ pub use task::Task;
 pub use task_ref::TaskRef;
 #[cfg(unix)]
 pub use tcp::{TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
+pub use try_task::TryTask;
 #[cfg(unix)]
 pub use udp::UdpSocket;
 #[cfg(unix)]

@@ -53,6 +53,9 @@ pub(crate) struct LoopInner {
     pub(crate) injected: RefCell<Vec<Injected>>,
     pub(crate) running: Cell<bool>,
     pub(crate) stopping: Cell<bool>,
+    /// `cancel_all_tasks` is running the loop: the failures of the tasks it cancels are
+    /// reported by it, with asyncio's shutdown message, not as never retrieved.
+    pub(crate) cancelling_all: Cell<bool>,
     /// The task whose step is running.
     pub(crate) current: RefCell<Option<TaskRc>>,
     pub(crate) debug: Cell<bool>,
@@ -77,6 +80,7 @@ impl LoopInner {
             injected: RefCell::new(Vec::new()),
             running: Cell::new(false),
             stopping: Cell::new(false),
+            cancelling_all: Cell::new(false),
             current: RefCell::new(None),
             debug: Cell::new(debug),
             slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
@@ -241,9 +245,16 @@ impl Schedule for LoopInner {
         }
     }
 
-    fn report(&self, message: String, task: Option<TaskRc>, panic: Option<Panic>) {
+    fn report(
+        &self,
+        message: String,
+        task: Option<TaskRc>,
+        panic: Option<Panic>,
+        error: Option<String>,
+    ) {
         let task = task.map(|task| TaskRef { task });
-        self.call_exception_handler(&ExceptionContext::new(message, task, panic));
+        let context = ExceptionContext::new(message, task, panic).with_error(error);
+        self.call_exception_handler(&context);
     }
 
     fn current_task(&self) -> Option<TaskRc> {

@@ -276,7 +276,7 @@ impl<T> Drop for Task<T> {
         header.flags().set(Flag::HANDLE_ALIVE, false);
         if header.flags().get(Flag::HANDLE_AWAITED) && !header.done() {
             request_cancel(&self.task, None);
-        } else if header.unretrieved_panic() {
+        } else if header.unretrieved_exception() {
             report_unretrieved(&self.task);
         }
     }
@@ -294,17 +294,23 @@ pub(crate) fn report_unretrieved(task: &TaskRc) {
     let header = task.header();
     header.flags().set(Flag::RETRIEVED, true);
     let message = "Task exception was never retrieved".to_owned();
+    report_exception(task, message);
+}
+
+/// Reports how `task` failed (its panic, or its `Err`) with `message`, through its loop's
+/// exception handler (or the default one, if the loop is gone).
+pub(crate) fn report_exception(task: &TaskRc, message: String) {
+    let header = task.header();
+    let (panic, error) = (task.panic(), header.error());
     match loop_of(&header.wake.shared) {
         Some(event_loop) => {
-            let panic = task.panic();
-            event_loop
-                .scheduler
-                .report(message, Some(task.clone()), panic);
+            let task = Some(task.clone());
+            event_loop.scheduler.report(message, task, panic, error);
         }
         None => {
-            let task = TaskRef { task: task.clone() };
-            let panic = task.task.panic();
-            default_exception_handler(&ExceptionContext::new(message, Some(task), panic));
+            let task = Some(TaskRef { task: task.clone() });
+            let context = ExceptionContext::new(message, task, panic).with_error(error);
+            default_exception_handler(&context);
         }
     }
 }

@@ -102,6 +102,13 @@ impl TaskRef {
         self.task.header().done()
     }
 
+    /// Whether the task ended with an exception in asyncio's sense: a panic, or the `Err`
+    /// output of a task made by [`create_try_task`](crate::create_try_task). Not a
+    /// cancellation, as asyncio's `exception()` is no exception for one.
+    pub fn failed(&self) -> bool {
+        self.task.header().failed()
+    }
+
     /// Runs `callback` (through `call_soon`) when the task ends; next iteration if it
     /// already has.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {

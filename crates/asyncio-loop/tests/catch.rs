@@ -386,3 +386,87 @@ fn timeout_waits_for_the_cleanup_of_what_it_cancels() {
         task done True cancelled False",
     );
 }
+
+#[test]
+fn shutdown_waits_for_cleanup_and_reports_failures() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let handler_log = log.clone();
+    event_loop.set_exception_handler(Some(move |context: &asyncio_loop::ExceptionContext| {
+        let exception = match (context.panic(), context.error()) {
+            (Some(panic), _) => format!("RuntimeError('{}')", panic.message()),
+            (None, Some(error)) => error.to_owned(),
+            (None, None) => "None".to_owned(),
+        };
+        handler_log.push(format!("handler: {} | {exception}", context.message()));
+    }));
+    event_loop
+        .run_until_complete({
+            let log = log.clone();
+            async move {
+                let polite = log.clone();
+                drop(create_task(async move {
+                    if let Err(e) = catch_cancelled(hour()).await {
+                        polite.push("a caught");
+                        yield_now().await;
+                        polite.push("a cleanup done");
+                        e.reraise::<()>().await;
+                    }
+                }));
+                let rude = log.clone();
+                drop(create_task(async move {
+                    if catch_cancelled(hour()).await.is_err() {
+                        rude.push("rude caught");
+                        yield_now().await;
+                        panic!("failed in cleanup");
+                    }
+                }));
+                yield_now().await;
+                log.push("main returns");
+            }
+        })
+        .unwrap();
+    event_loop.cancel_all_tasks();
+    event_loop.close().unwrap();
+    log.push("closed");
+    let mut lines = log.lines();
+    lines[1..3].sort();
+    assert_eq!(
+        lines,
+        [
+            "main returns",
+            "a caught",
+            "rude caught",
+            "a cleanup done",
+            "handler: unhandled exception during asyncio.run() shutdown | RuntimeError('failed in cleanup')",
+            "closed",
+        ]
+    );
+}
+
+#[test]
+fn an_err_of_a_try_task_is_an_exception_reported_unless_retrieved() {
+    let event_loop = EventLoop::new();
+    let reports = Log::default();
+    let seen = reports.clone();
+    event_loop.set_exception_handler(Some(move |context: &asyncio_loop::ExceptionContext| {
+        seen.push(format!("{} {:?}", context.message(), context.error()));
+    }));
+    event_loop
+        .run_until_complete(async {
+            let retrieved = asyncio_loop::create_try_task(async { Err::<u8, _>("kept") });
+            let dropped = asyncio_loop::create_try_task(async { Err::<u8, _>("lost") });
+            let fine = asyncio_loop::create_try_task(async { Ok::<u8, &str>(1) });
+            let plain = create_task(async { Err::<u8, _>("a value") });
+            yield_now().await;
+            assert!(retrieved.as_ref().failed() && dropped.as_ref().failed());
+            assert!(!fine.as_ref().failed() && !plain.as_ref().failed());
+            assert_eq!(retrieved.await, Ok(Err("kept")));
+            drop((dropped, fine, plain));
+        })
+        .unwrap();
+    assert_eq!(
+        reports.lines(),
+        ["Task exception was never retrieved Some(\"\\\"lost\\\"\")"]
+    );
+}
