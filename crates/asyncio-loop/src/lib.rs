@@ -137,4 +137,4 @@ pub use try_task::TryTask;
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf};
-pub use watch::{TaskWatch, shield_ref};
+pub use watch::{SharedTask, TaskWatch, shield_ref};

@@ -222,12 +222,17 @@ impl<T: Clone> Task<T> {
     /// .unwrap();
     /// ```
     pub fn result_cloned(&self) -> Result<Result<T, TaskError>, InvalidStateError> {
-        cloned_outcome(&self.task)
+        // SAFETY: `from_raw`'s caller promised the task outputs `T`.
+        unsafe { cloned_outcome(&self.task) }
     }
 }
 
 /// A clone of a finished task's outcome, left in place.
-pub(crate) fn cloned_outcome<T: Clone>(
+///
+/// # Safety
+///
+/// The task's future outputs `T`.
+pub(crate) unsafe fn cloned_outcome<T: Clone>(
     task: &TaskRc,
 ) -> Result<Result<T, TaskError>, InvalidStateError> {
     let mut seen = Err(InvalidStateError::NOT_SET);
@@ -235,9 +240,8 @@ pub(crate) fn cloned_outcome<T: Clone>(
         seen = match outcome {
             Outcome::Pending => Err(InvalidStateError::NOT_SET),
             Outcome::Taken => Err(InvalidStateError::TAKEN),
-            // SAFETY: a `Task<T>` (whose `TaskRc` the caller passes) is only made for a task
-            // whose future outputs `T` (`Task::from_raw`), and the pointer is to that output,
-            // alive while the visit lasts.
+            // SAFETY: the caller promises the task's future outputs `T`, and the pointer is
+            // to that output, alive while the visit lasts.
             Outcome::Output(output) => Ok(Ok(unsafe { &*output.cast::<T>() }.clone())),
             Outcome::Failed(error) => Ok(Err(error.clone())),
         }

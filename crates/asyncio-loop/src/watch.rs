@@ -2,14 +2,18 @@
 //! parties can wait for the same task and each get its outcome (asyncio's "await the same
 //! task again"). `&Task<T>` is [`IntoFuture`] when `T: Clone`: the outcome stays in the
 //! task, each awaiter gets a clone. [`shield_ref`] is the same wait without asyncio's
-//! cancel propagation.
+//! cancel propagation. [`SharedTask`] is the owned, `'static` form, for what needs a future
+//! it can keep (`as_completed`, `wait`, `gather`, another task).
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::TaskError;
 use crate::task::{Task, cloned_outcome, note_waiting_on, result_taken};
+use crate::task_ref::TaskRef;
 
 /// The future of awaiting `&Task<T>` (and of [`shield_ref`]).
 ///
@@ -78,20 +82,108 @@ impl<T: Clone> Future for TaskWatch<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let task = self.task.as_ref();
-        if task.done() {
-            return match cloned_outcome(&task.task) {
-                Ok(outcome) => Poll::Ready(outcome),
-                Err(taken) => result_taken(&task.task, &taken),
-            };
+        let propagate = self.propagate;
+        // SAFETY: a `Task<T>` is only made for a task whose future outputs `T`
+        // (`Task::from_raw`), and this borrows one.
+        unsafe { poll_clone(&task, propagate, &mut self.registered, cx) }
+    }
+}
+
+/// A clone of `task`'s outcome once it is done; until then wakes `cx` when it is.
+///
+/// # Safety
+///
+/// The task's future outputs `T`.
+unsafe fn poll_clone<T: Clone>(
+    task: &TaskRef,
+    propagate: bool,
+    registered: &mut Option<Waker>,
+    cx: &Context<'_>,
+) -> Poll<Result<T, TaskError>> {
+    if task.done() {
+        // SAFETY: passed on from our caller.
+        return match unsafe { cloned_outcome(&task.task) } {
+            Ok(outcome) => Poll::Ready(outcome),
+            Err(taken) => result_taken(&task.task, &taken),
+        };
+    }
+    let fresh = !matches!(registered, Some(w) if w.will_wake(cx.waker()));
+    if fresh {
+        task.wake_when_done(cx.waker());
+        *registered = Some(cx.waker().clone());
+    }
+    if propagate {
+        note_waiting_on(&task.task);
+    }
+    Poll::Pending
+}
+
+/// A clonable, owned handle that awaits a clone of a task's outcome (`T: Clone`), made by
+/// [`Task::share`]. Any number of them may wait for the same task, from any of the loop's
+/// tasks; dropping one never cancels the task, and cancelling a task that awaits one
+/// does not cancel it either (the handles are many; the [`Task`] owner decides).
+///
+/// ```
+/// use asyncio_loop::{EventLoop, create_task};
+///
+/// let out = EventLoop::new().run_until_complete(async {
+///     let task = create_task(async { "shared" });
+///     let (a, b) = (task.share(), task.share());
+///     let first = create_task(a);
+///     let second = create_task(b);
+///     (first.await, second.await, task.await)
+/// });
+/// assert_eq!(out, Ok((Ok(Ok("shared")), Ok(Ok("shared")), Ok("shared"))));
+/// ```
+pub struct SharedTask<T> {
+    task: TaskRef,
+    registered: Option<Waker>,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T> Task<T> {
+    /// An owned handle that awaits a clone of this task's outcome: see [`SharedTask`].
+    pub fn share(&self) -> SharedTask<T> {
+        SharedTask {
+            task: self.as_ref(),
+            registered: None,
+            output: PhantomData,
         }
-        let fresh = !matches!(&self.registered, Some(w) if w.will_wake(cx.waker()));
-        if fresh {
-            task.wake_when_done(cx.waker());
-            self.registered = Some(cx.waker().clone());
+    }
+}
+
+impl<T> SharedTask<T> {
+    /// The task, type-erased.
+    pub fn task(&self) -> &TaskRef {
+        &self.task
+    }
+}
+
+impl<T> Clone for SharedTask<T> {
+    fn clone(&self) -> Self {
+        SharedTask {
+            task: self.task.clone(),
+            registered: None,
+            output: PhantomData,
         }
-        if self.propagate {
-            note_waiting_on(&task.task);
-        }
-        Poll::Pending
+    }
+}
+
+impl<T> Unpin for SharedTask<T> {}
+
+impl<T: Clone> Future for SharedTask<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        // SAFETY: `Task::share` made this from a `Task<T>`, which is only made for a task
+        // whose future outputs `T` (`Task::from_raw`).
+        unsafe { poll_clone(&this.task, false, &mut this.registered, cx) }
+    }
+}
+
+impl<T> fmt::Debug for SharedTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SharedTask").field(&self.task).finish()
     }
 }

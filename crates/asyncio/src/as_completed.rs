@@ -19,8 +19,9 @@ use crate::child::{Child, Notify};
 
 /// asyncio's `as_completed(aws)`: runs every future as a task and yields their outputs in
 /// completion order; a child that panicked or was cancelled yields
-/// `Err(AsCompletedError::Task(..))` in its place. Dropping the stream cancels the children
-/// that have not finished.
+/// `Err(AsCompletedError::Task(..))` in its place. Dropping the stream leaves the children
+/// that have not finished running, as asyncio's tasks go on when nobody iterates any
+/// more; to watch a task you keep, pass [`Task::share`](crate::Task::share).
 ///
 /// ```
 /// use std::time::Duration;
@@ -64,8 +65,8 @@ where
 }
 
 /// [`as_completed`] with asyncio's `timeout=`: once `timeout` has passed, the stream yields
-/// one `Err(AsCompletedError::Timeout)` and ends; the children still running are cancelled
-/// when the stream is dropped.
+/// one `Err(AsCompletedError::Timeout)` and ends; the children still running go on, as in
+/// asyncio.
 ///
 /// ```
 /// use std::time::Duration;
@@ -166,14 +167,6 @@ impl<T> Stream for AsCompleted<T> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.remaining()))
-    }
-}
-
-impl<T> Drop for AsCompleted<T> {
-    fn drop(&mut self) {
-        for child in &self.children {
-            child.cancel();
-        }
     }
 }
 

@@ -11,11 +11,12 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{Task, TaskError, TaskRef};
+use asyncio_loop::{SharedTask, Task, TaskError, TaskRef};
 
 /// Wakes the combinator waiting on its children, and remembers in which order they finished.
 #[derive(Default)]
@@ -62,48 +63,81 @@ impl Notify {
     }
 }
 
-/// One watched task: its handle, whether its done-callback has run, and its output once
-/// taken.
-pub(crate) struct Child<T> {
-    task: Option<Task<T>>,
-    done: Rc<Cell<bool>>,
+/// A handle [`wait`](crate::wait) can watch: a [`Task`] (its outcome is taken when it
+/// finishes) or a [`SharedTask`] from [`Task::share`] (a clone of the outcome; the task's
+/// owner keeps it, to await it again afterwards).
+pub trait Waitable<T> {
+    /// The task, type-erased.
+    fn task_ref(&self) -> TaskRef;
+
+    /// The outcome of the finished task (ready at once after it finished).
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>>;
 }
 
-impl<T: 'static> Child<T> {
+impl<T> Waitable<T> for Task<T> {
+    fn task_ref(&self) -> TaskRef {
+        self.as_ref()
+    }
+
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        Pin::new(self).poll(cx)
+    }
+}
+
+impl<T: Clone> Waitable<T> for SharedTask<T> {
+    fn task_ref(&self) -> TaskRef {
+        self.task().clone()
+    }
+
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        Pin::new(self).poll(cx)
+    }
+}
+
+/// One watched task: its handle, whether its done-callback has run, and its output once
+/// taken.
+pub(crate) struct Child<T, W = Task<T>> {
+    task: Option<W>,
+    done: Rc<Cell<bool>>,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static, W: Waitable<T>> Child<T, W> {
     /// Watches `task` as child number `index` of `notify`'s combinator.
-    pub(crate) fn new(task: Task<T>, index: usize, notify: &Rc<Notify>) -> Self {
+    pub(crate) fn new(task: W, index: usize, notify: &Rc<Notify>) -> Self {
         let done = Rc::new(Cell::new(false));
         let flag = done.clone();
         let notify = notify.clone();
-        task.add_done_callback(move |_| {
+        task.task_ref().add_done_callback(move |_| {
             flag.set(true);
             notify.child_finished(index);
         });
         Child {
             task: Some(task),
             done,
+            output: PhantomData,
         }
     }
 }
 
-impl<T> Child<T> {
-    /// Whether the child's done-callback has run (asyncio's view of "done" for a combinator).
+impl<T, W: Waitable<T>> Child<T, W> {
+    /// Whether the task has finished (its done-callback ran).
     pub(crate) fn is_done(&self) -> bool {
         self.done.get()
     }
 
-    /// Whether the output was already taken.
+    /// Whether the output has been taken already.
     pub(crate) fn is_taken(&self) -> bool {
         self.task.is_none()
     }
 
-    /// The task's output, once its done-callback has run; `None` before, or if taken already.
+    /// The task's outcome, once it has finished; taken at most once.
     pub(crate) fn take(&mut self, cx: &mut Context<'_>) -> Option<Result<T, TaskError>> {
         if !self.done.get() {
             return None;
         }
         let task = self.task.as_mut()?;
-        match Pin::new(task).poll(cx) {
+        match task.poll_outcome(cx) {
             Poll::Ready(output) => {
                 self.task = None;
                 Some(output)
@@ -114,24 +148,24 @@ impl<T> Child<T> {
         }
     }
 
-    /// Cancels the task unless it already finished; returns whether it was cancelled.
+    /// Cancels the task if it is still running; whether a cancel was requested.
     pub(crate) fn cancel(&self) -> bool {
         match &self.task {
-            Some(task) if !self.done.get() => task.cancel(),
+            Some(task) if !self.done.get() => task.task_ref().cancel(),
             _ => false,
         }
     }
 
-    /// A type-erased handle to the task (`None` once its output was taken).
+    /// The task, type-erased (its name, its repr).
     pub(crate) fn task_ref(&self) -> TaskRef {
         self.task
             .as_ref()
-            .map(Task::as_ref)
+            .map(W::task_ref)
             .expect("asked before the output was taken")
     }
 
-    /// The handle, for `wait`'s `(done, pending)` sets.
-    pub(crate) fn into_task(self) -> Option<Task<T>> {
+    /// The handle back, if the output was not taken.
+    pub(crate) fn into_task(self) -> Option<W> {
         self.task
     }
 }

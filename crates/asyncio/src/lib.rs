@@ -55,6 +55,7 @@ pub use async_gen::{AsyncGenerator, Yield, Yielder, async_generator};
 pub use asyncio_streams::{
     IncompleteReadError, LimitOverrunError, StreamError, StreamReader, StreamWriter,
 };
+pub use child::Waitable;
 pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
@@ -79,11 +80,12 @@ pub use wait_for::{shield, shield_task, wait_for};
 
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
-    CancelledError, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle,
-    InvalidStateError, LoopHandle, RunError, RuntimeError, Shield, Sleep, Task, TaskError, TaskRef,
-    Timeout, TimeoutError, TimerHandle, all_tasks, create_task, create_task_named, current_task,
-    get_event_loop, get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout,
-    timeout_at,
+    CancelledError, CatchCancelled, ConcurrentFuture, EventLoop, ExceptionContext, Future, Handle,
+    InvalidStateError, LoopHandle, Reraise, RunError, RuntimeError, SharedTask, Shield, Sleep,
+    Task, TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimerHandle, TryTask, all_tasks,
+    catch_cancelled, create_task, create_task_named, create_try_task, current_task, finally,
+    get_event_loop, get_running_loop, new_event_loop, set_event_loop, shield_ref, sleep,
+    sleep_until, timeout, timeout_at,
 };
 #[cfg(unix)]
 pub use asyncio_loop::{

@@ -16,15 +16,16 @@ use std::time::Duration;
 
 use asyncio_loop::{Sleep, Task, TaskError, TaskRef};
 
-use crate::child::{Child, Notify};
+use crate::child::{Child, Notify, Waitable};
 
 /// When [`wait`] returns, as asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReturnWhen {
     /// As soon as any task finishes (or is cancelled).
     FirstCompleted,
-    /// As soon as any task panics; when none does, once all have finished. A cancelled task
-    /// does not count, as in asyncio.
+    /// As soon as any task fails (a panic, or the `Err` of a task made by
+    /// [`create_try_task`](crate::create_try_task)); when none does, once all have
+    /// finished. A cancelled task does not count, as in asyncio.
     FirstException,
     /// Once every task has finished.
     AllCompleted,
@@ -53,9 +54,10 @@ pub enum ReturnWhen {
 /// })
 /// .unwrap();
 /// ```
-pub fn wait<T, I>(tasks: I, return_when: ReturnWhen, timeout: Option<Duration>) -> Wait<T>
+pub fn wait<T, I>(tasks: I, return_when: ReturnWhen, timeout: Option<Duration>) -> Wait<T, I::Item>
 where
-    I: IntoIterator<Item = Task<T>>,
+    I: IntoIterator,
+    I::Item: Waitable<T>,
     T: 'static,
 {
     let notify = Notify::new();
@@ -113,10 +115,10 @@ impl<T: fmt::Debug> fmt::Debug for Done<T> {
     }
 }
 
-/// The future of [`wait`].
+/// The future of [`wait`]. Dropping it never cancels the tasks it watches.
 #[must_use = "futures do nothing unless awaited"]
-pub struct Wait<T> {
-    children: Vec<Child<T>>,
+pub struct Wait<T, W = Task<T>> {
+    children: Vec<Child<T, W>>,
     refs: Vec<TaskRef>,
     outcomes: Vec<Option<Result<T, TaskError>>>,
     notify: Rc<Notify>,
@@ -125,19 +127,19 @@ pub struct Wait<T> {
     returned: bool,
 }
 
-impl<T> Unpin for Wait<T> {}
+impl<T, W> Unpin for Wait<T, W> {}
 
-impl<T: 'static> Future for Wait<T> {
-    type Output = (Vec<Done<T>>, Vec<Task<T>>);
+impl<T: 'static, W: Waitable<T>> Future for Wait<T, W> {
+    type Output = (Vec<Done<T>>, Vec<W>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.returned, "Wait polled after it completed");
         this.notify.register(cx);
-        let mut panicked = false;
+        let mut failed = false;
         while let Some(index) = this.notify.next_finished() {
             if let Some(outcome) = this.children[index].take(cx) {
-                panicked |= matches!(outcome, Err(TaskError::Panicked(_)));
+                failed |= this.refs[index].failed();
                 this.outcomes[index] = Some(outcome);
             }
         }
@@ -146,7 +148,7 @@ impl<T: 'static> Future for Wait<T> {
         let ready = all_done
             || match this.return_when {
                 ReturnWhen::FirstCompleted => finished > 0,
-                ReturnWhen::FirstException => panicked,
+                ReturnWhen::FirstException => failed,
                 ReturnWhen::AllCompleted => false,
             };
         let timed_out = this
@@ -161,8 +163,8 @@ impl<T: 'static> Future for Wait<T> {
     }
 }
 
-impl<T> Wait<T> {
-    fn split(&mut self) -> (Vec<Done<T>>, Vec<Task<T>>) {
+impl<T, W: Waitable<T>> Wait<T, W> {
+    fn split(&mut self) -> (Vec<Done<T>>, Vec<W>) {
         let mut done = Vec::new();
         let mut pending = Vec::new();
         let children = std::mem::take(&mut self.children);
@@ -180,7 +182,7 @@ impl<T> Wait<T> {
     }
 }
 
-impl<T> fmt::Debug for Wait<T> {
+impl<T, W> fmt::Debug for Wait<T, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
             .field("return_when", &self.return_when)

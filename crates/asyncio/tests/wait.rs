@@ -118,3 +118,56 @@ fn an_empty_wait_returns_at_once() {
     .unwrap();
     assert!(done.is_empty() && pending.is_empty());
 }
+
+async fn job(name: &'static str, ms: u64, fail: bool) -> Result<&'static str, String> {
+    asyncio::sleep(Duration::from_millis(ms)).await;
+    if fail {
+        return Err(format!("ValueError('{name}')"));
+    }
+    Ok(name)
+}
+
+/// Pinned to `tests/python/wait_again.py` under CPython 3.11: `wait` on shared handles,
+/// then again on what is left (`FirstException` returns at the task whose `Err` is its
+/// exception), then the same tasks awaited afterwards.
+#[test]
+fn wait_again_on_what_is_left_then_await_the_same_tasks() {
+    let lines = asyncio::run(async {
+        let mut lines = Vec::new();
+        let a = asyncio::create_try_task(job("a", 10, false));
+        let b = asyncio::create_try_task(job("b", 30, true));
+        let c = asyncio::create_try_task(job("c", 60, false));
+        let all = [a.share(), b.share(), c.share()];
+        let (done, pending) = asyncio::wait(all, ReturnWhen::FirstCompleted, None).await;
+        let first: Vec<_> = done
+            .into_iter()
+            .map(|d| d.result().unwrap().unwrap())
+            .collect();
+        lines.push(format!("first {first:?} pending {}", pending.len()));
+        let (done, pending) = asyncio::wait(pending, ReturnWhen::FirstException, None).await;
+        let then: Vec<_> = done
+            .into_iter()
+            .map(|d| d.result().unwrap().unwrap_err())
+            .collect();
+        lines.push(format!("then {then:?} pending {}", pending.len()));
+        lines.push(format!("a again {}", (&a).await.unwrap().unwrap()));
+        lines.push(format!("c {}", (&c).await.unwrap().unwrap()));
+        lines.push(format!(
+            "c again {}",
+            c.result_cloned().unwrap().unwrap().unwrap()
+        ));
+        drop(b);
+        lines
+    })
+    .unwrap();
+    assert_eq!(
+        lines,
+        [
+            "first [\"a\"] pending 2",
+            "then [\"ValueError('b')\"] pending 1",
+            "a again a",
+            "c c",
+            "c again c",
+        ]
+    );
+}
