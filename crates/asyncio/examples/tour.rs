@@ -273,6 +273,9 @@ async fn cancellation() {
     });
     match group.wait().await {
         Ok(()) => println!("unexpected: the group succeeded"),
-        Err(e) => println!("TaskGroup: one failure cancels the rest -> {e}"),
+        Err(e) => {
+            let failures: Vec<String> = e.failures.iter().map(ToString::to_string).collect();
+            println!("TaskGroup: one failure cancels the rest -> {e}: {failures:?}");
+        }
     }
 }

@@ -38,6 +38,7 @@ mod ensure_future;
 mod executor;
 mod gather;
 mod gather_tuple;
+mod group_scope;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
 mod run;
@@ -66,6 +67,7 @@ pub use gather::{
 #[doc(hidden)]
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
+pub use group_scope::task_group;
 pub use run::{Runner, run};
 #[cfg(unix)]
 pub use sock::SocketMethods;
