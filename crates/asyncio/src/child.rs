@@ -114,6 +114,20 @@ impl<T> Child<T> {
         }
     }
 
+    /// [`take`](Self::take) without a context, for a combinator asked about its state
+    /// outside a poll (a gather's `done()` or `result()`): a finished task's outcome is
+    /// there to move out, no waker needed.
+    pub(crate) fn take_now(&mut self) -> Option<Result<T, TaskError>> {
+        if !self.done.get() {
+            return None;
+        }
+        // Not done only if asked from inside the task's own step, which a done-callback
+        // having run rules out.
+        let outcome = self.task.as_ref()?.result().ok()?;
+        self.task = None;
+        Some(outcome)
+    }
+
     /// Cancels the task unless it already finished; returns whether it was cancelled.
     pub(crate) fn cancel(&self) -> bool {
         match &self.task {

@@ -40,6 +40,7 @@ mod gather;
 mod gather_tuple;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+mod outer;
 mod run;
 #[cfg(unix)]
 mod sock;
