@@ -33,6 +33,7 @@
 mod anext;
 mod as_completed;
 mod async_gen;
+mod asyncgens;
 mod child;
 mod ensure_future;
 mod executor;
