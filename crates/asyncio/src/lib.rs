@@ -43,6 +43,7 @@ mod gather_tuple;
 pub mod hyper_rt;
 mod outer;
 mod run;
+mod sleep_with;
 #[cfg(unix)]
 mod sock;
 #[cfg(unix)]
@@ -68,6 +69,7 @@ pub use gather::{
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use run::{Runner, run};
+pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]
 pub use sock::SocketMethods;
 #[cfg(unix)]
