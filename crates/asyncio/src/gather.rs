@@ -268,6 +268,14 @@ impl<K: Flavour> Core<K> {
         self.state.borrow_mut().outer.take()
     }
 
+    fn result_cloned(&self) -> Result<K::Output, InvalidStateError>
+    where
+        K::Output: Clone,
+    {
+        self.settle();
+        self.state.borrow().outer.cloned()
+    }
+
     fn cancelled(&self) -> bool {
         self.settle() && self.state.borrow().outer.cancelled()
     }
@@ -336,9 +344,19 @@ macro_rules! gathering_future {
             /// asyncio's `result()` without waiting: `Err(InvalidStateError)` "Result is not
             /// set." while pending, else what awaiting would give. The outcome moves out,
             /// as [`Task::result`]'s does: asking again (or awaiting the gather, which then
-            /// panics) finds "Result was already taken.".
+            /// panics) finds "Result was already taken.". See
+            /// [`result_cloned`](Self::result_cloned) to look without taking.
             pub fn result(&self) -> Result<$output, InvalidStateError> {
                 self.core.result()
+            }
+
+            /// [`result`](Self::result) as asyncio's may be asked again and again: a clone
+            /// of the outcome, which stays for the next call or an await.
+            pub fn result_cloned(&self) -> Result<$output, InvalidStateError>
+            where
+                $output: Clone,
+            {
+                self.core.result_cloned()
             }
 
             /// asyncio's `cancel()`: `false` once the gather is done; otherwise cancels

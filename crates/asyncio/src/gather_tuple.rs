@@ -151,6 +151,15 @@ impl<S: Slots> GatherTuple<S> {
         self.state.borrow_mut().outer.take()
     }
 
+    /// [`result`](Self::result) without taking it: a clone of the outcome, which stays.
+    pub fn result_cloned(&self) -> Result<Result<S::Output, TaskError>, InvalidStateError>
+    where
+        S::Output: Clone,
+    {
+        self.settle();
+        self.state.borrow().outer.cloned()
+    }
+
     /// asyncio's `cancel()`: `false` once done; otherwise cancels every child still running
     /// and returns whether there was one (the gather then ends with a cancellation).
     pub fn cancel(&self) -> bool {

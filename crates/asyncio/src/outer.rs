@@ -72,6 +72,19 @@ impl<O> Outer<O> {
         }
     }
 
+    /// asyncio's `outer.result()` as it may be asked again and again: a clone of the
+    /// outcome, left in place; the same errors as [`take`](Self::take).
+    pub(crate) fn cloned(&self) -> Result<O, InvalidStateError>
+    where
+        O: Clone,
+    {
+        match &self.state {
+            State::Ready(output) => Ok(output.clone()),
+            State::Pending => Err(InvalidStateError::NOT_SET),
+            State::Taken => Err(InvalidStateError::TAKEN),
+        }
+    }
+
     /// The outcome for a poll that found the gather done.
     ///
     /// # Panics

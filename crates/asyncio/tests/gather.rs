@@ -419,3 +419,32 @@ fn a_cancelled_return_exceptions_gather_keeps_every_outcome_and_says_it_was_canc
     assert_eq!(g.result(), Ok(vec![Ok(1), Err(TaskError::Cancelled)]));
     close(event_loop);
 }
+
+#[test]
+fn result_cloned_leaves_the_outcome_for_later() {
+    let event_loop = thread_loop();
+    let g = asyncio::gather([async { String::from("a") }]);
+    let t = asyncio::gather!(async { 1 }, async { 'b' });
+    assert_eq!(
+        g.result_cloned().unwrap_err().message(),
+        "Result is not set."
+    );
+    step(&event_loop, 2);
+    assert_eq!(g.result_cloned(), Ok(Ok(vec!["a".to_string()])));
+    assert_eq!(
+        g.result_cloned(),
+        Ok(Ok(vec!["a".to_string()])),
+        "and again"
+    );
+    assert_eq!(t.result_cloned(), Ok(Ok((1, 'b'))));
+    assert_eq!(
+        event_loop.run_until_complete(g),
+        Ok(Ok(vec!["a".to_string()]))
+    );
+    assert_eq!(t.result(), Ok(Ok((1, 'b'))), "then taken");
+    assert_eq!(
+        t.result_cloned().unwrap_err().message(),
+        "Result was already taken."
+    );
+    close(event_loop);
+}
