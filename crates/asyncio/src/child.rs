@@ -114,20 +114,6 @@ impl<T> Child<T> {
         }
     }
 
-    /// [`take`](Self::take) without a context, for a combinator asked about its state
-    /// outside a poll (a gather's `done()` or `result()`): a finished task's outcome is
-    /// there to move out, no waker needed.
-    pub(crate) fn take_now(&mut self) -> Option<Result<T, TaskError>> {
-        if !self.done.get() {
-            return None;
-        }
-        // Not done only if asked from inside the task's own step, which a done-callback
-        // having run rules out.
-        let outcome = self.task.as_ref()?.result().ok()?;
-        self.task = None;
-        Some(outcome)
-    }
-
     /// Cancels the task unless it already finished; returns whether it was cancelled.
     pub(crate) fn cancel(&self) -> bool {
         match &self.task {
@@ -147,5 +133,14 @@ impl<T> Child<T> {
     /// The handle, for `wait`'s `(done, pending)` sets.
     pub(crate) fn into_task(self) -> Option<Task<T>> {
         self.task
+    }
+}
+
+impl<T> Child<T> {
+    /// [`take`](Self::take) outside a poll, for a combinator asked about its state (a
+    /// gather's `done()` or `result()`): once the done-callback has run the task is
+    /// finished, so its outcome is ready at the first poll and no waker is ever kept.
+    pub(crate) fn take_now(&mut self) -> Option<Result<T, TaskError>> {
+        self.take(&mut Context::from_waker(Waker::noop()))
     }
 }
