@@ -67,13 +67,17 @@ pub struct InvalidStateError {
 }
 
 impl InvalidStateError {
-    pub(crate) const NOT_SET: InvalidStateError = InvalidStateError {
+    /// A result asked for before it is set (asyncio's "Result is not set.").
+    pub const NOT_SET: InvalidStateError = InvalidStateError {
         message: "Result is not set.",
     };
-    pub(crate) const ALREADY_DONE: InvalidStateError = InvalidStateError {
+    /// A result set on a future that is already done.
+    pub const ALREADY_DONE: InvalidStateError = InvalidStateError {
         message: "invalid state: the future is already done",
     };
-    pub(crate) const TAKEN: InvalidStateError = InvalidStateError {
+    /// A result asked for again after it was handed over (by `result()` or an await): a
+    /// Rust outcome moves out once, where asyncio's stays in the future.
+    pub const TAKEN: InvalidStateError = InvalidStateError {
         message: "Result was already taken.",
     };
 

@@ -16,9 +16,18 @@ pub struct ExceptionContext {
 }
 
 impl ExceptionContext {
-    pub(crate) fn new(message: String, task: Option<TaskRef>, panic: Option<Panic>) -> Self {
+    /// A report: what happened, and the task and the panic concerned, if any. For code
+    /// outside the loop that reports through its handler
+    /// ([`EventLoop::call_exception_handler`](crate::EventLoop::call_exception_handler)),
+    /// as asyncio's `loop.call_exception_handler(context)` takes a context dict.
+    ///
+    /// ```
+    /// let context = asyncio_loop::ExceptionContext::new("something went wrong", None, None);
+    /// assert_eq!(context.to_string(), "something went wrong");
+    /// ```
+    pub fn new(message: impl Into<String>, task: Option<TaskRef>, panic: Option<Panic>) -> Self {
         ExceptionContext {
-            message,
+            message: message.into(),
             task,
             panic,
             error: None,

@@ -8,6 +8,16 @@
 //!
 //! It works on any executor: the generator body is an ordinary future polled by whoever
 //! polls the stream, and the yielded value passes through a slot shared by the two halves.
+//!
+//! Closing is dropping. asyncio's `aclose()` throws `GeneratorExit` in at the `yield` where
+//! the generator waits, so its `finally` blocks run (and may await); here
+//! [`aclose`](AsyncGenerator::aclose) drops the body future where it waits, so the `Drop`
+//! of every value it holds runs, which is where Rust cleanup lives. What has no Rust
+//! form: cleanup that awaits (a `Drop` cannot), and a generator that ignores the close and
+//! yields again (asyncio's RuntimeError "async generator ignored GeneratorExit"), since a
+//! dropped future never runs again. As in asyncio, the running loop tracks every generator
+//! first iterated on it and [`run`](crate::run) closes those still alive at its end
+//! (`asyncgens.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -38,16 +48,21 @@ use futures_core::Stream;
 /// assert_eq!(seen, [0, 1, 2]);
 /// # });
 /// ```
+///
+/// The body must be `'static` (own what it uses, as an `async move` block does): the loop
+/// that first iterates the generator keeps a reference to it, to close it if it is still
+/// alive when [`run`](crate::run) ends, as asyncio's loop does.
 pub fn async_generator<T, F, Fut>(body: F) -> AsyncGenerator<T, Fut>
 where
     F: FnOnce(Yielder<T>) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + 'static,
 {
     let slot = Arc::new(Mutex::new(None));
     let body = body(Yielder { slot: slot.clone() });
     AsyncGenerator {
-        body: Some(Box::pin(body)),
+        body: Arc::new(Mutex::new(Some(Box::pin(body)))),
         slot,
+        started: false,
     }
 }
 
@@ -108,29 +123,94 @@ impl<T> fmt::Debug for Yield<'_, T> {
     }
 }
 
+/// A generator's body while it may still run: `None` once it returned or was closed.
+/// Shared (behind a lock, so a generator stays `Send` when its body is) with the registry
+/// of the loop that first iterated it, which holds it weakly.
+type Body<Fut> = Mutex<Option<Pin<Box<Fut>>>>;
+
 /// The consumer's side of [`async_generator`]: a [`Stream`] of the yielded values.
 #[must_use = "streams do nothing unless polled"]
 pub struct AsyncGenerator<T, Fut> {
-    /// `None` once the body has returned.
-    body: Option<Pin<Box<Fut>>>,
+    body: Arc<Body<Fut>>,
     slot: Arc<Mutex<Option<T>>>,
+    /// Whether it was iterated: the first time, the running loop starts tracking it.
+    started: bool,
+}
+
+impl<T, Fut> AsyncGenerator<T, Fut> {
+    /// Python's `await agen.aclose()`: closes the generator where it waits, by dropping its
+    /// body future (the `Drop` of what the body holds is its `finally`); the generator is
+    /// then exhausted ([`anext`](crate::anext) gives `None`). Closing one that has
+    /// finished, or that never started (its body, never polled, holds only what it
+    /// captured), does nothing else. A panic in that cleanup comes out of the await.
+    ///
+    /// Cancel safety: it completes at its first poll; dropped before that, it closed
+    /// nothing.
+    ///
+    /// ```
+    /// use asyncio::{anext, async_generator};
+    ///
+    /// struct Finally;
+    /// impl Drop for Finally {
+    ///     fn drop(&mut self) {
+    ///         println!("finally");
+    ///     }
+    /// }
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let mut numbers = async_generator(|mut y| async move {
+    ///     let _finally = Finally; // Python: try: ... finally: print("finally")
+    ///     y.yield_(1).await;
+    ///     y.yield_(2).await;
+    /// });
+    /// assert_eq!(anext(&mut numbers).await, Some(1));
+    /// numbers.aclose().await; // prints "finally"
+    /// assert_eq!(anext(&mut numbers).await, None);
+    /// # });
+    /// ```
+    pub async fn aclose(&mut self) {
+        close(&self.body);
+    }
+}
+
+/// Drops the body, outside the lock: its cleanup may do anything, panic included.
+fn close<Fut>(body: &Body<Fut>) {
+    let body = lock(body).take();
+    drop(body);
+}
+
+impl<Fut: Future<Output = ()> + 'static> crate::asyncgens::Close for Body<Fut> {
+    fn close(&self) {
+        close(self);
+    }
+
+    fn name(&self) -> &'static str {
+        std::any::type_name::<Fut>()
+    }
 }
 
 impl<T, Fut> Stream for AsyncGenerator<T, Fut>
 where
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + 'static,
 {
     type Item = T;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let Some(body) = self.body.as_mut() else {
+        let this = &mut *self;
+        if !this.started {
+            this.started = true;
+            crate::asyncgens::first_iteration(&this.body);
+        }
+        let mut body = lock(&this.body);
+        let Some(running) = body.as_mut() else {
             return Poll::Ready(None);
         };
-        let finished = body.as_mut().poll(cx).is_ready();
+        let finished = running.as_mut().poll(cx).is_ready();
         if finished {
-            self.body = None;
+            *body = None;
         }
-        match lock(&self.slot).take() {
+        drop(body);
+        match lock(&this.slot).take() {
             Some(value) => Poll::Ready(Some(value)),
             None if finished => Poll::Ready(None),
             None => Poll::Pending,
@@ -138,7 +218,7 @@ where
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.body.is_none() {
+        if lock(&self.body).is_none() {
             (0, Some(0))
         } else {
             (0, None)
@@ -149,13 +229,13 @@ where
 impl<T, Fut> fmt::Debug for AsyncGenerator<T, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncGenerator")
-            .field("finished", &self.body.is_none())
+            .field("finished", &lock(&self.body).is_none())
             .finish()
     }
 }
 
-/// A poisoned slot only means a panic happened while a value was moved in or out; the
-/// `Option` inside is still valid.
+/// A poisoned lock only means a panic happened while it was held (a value moved in or out,
+/// a body that panicked in its poll); the `Option` inside is still valid.
 fn lock<T>(slot: &Mutex<Option<T>>) -> std::sync::MutexGuard<'_, Option<T>> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -206,6 +286,15 @@ mod tests {
             [0],
             "the body waits at its first yield"
         );
+    }
+
+    #[test]
+    fn a_generator_is_send_when_its_body_and_values_are() {
+        fn send<S: Send>(_: &S) {}
+        let gen_ = async_generator(|mut y| async move {
+            y.yield_(1_u8).await;
+        });
+        send(&gen_);
     }
 
     #[test]

@@ -148,14 +148,6 @@ impl<T, W: Waitable<T>> Child<T, W> {
         }
     }
 
-    /// Cancels the task if it is still running; whether a cancel was requested.
-    pub(crate) fn cancel(&self) -> bool {
-        match &self.task {
-            Some(task) if !self.done.get() => task.task_ref().cancel(),
-            _ => false,
-        }
-    }
-
     /// The task, type-erased (its name, its repr).
     pub(crate) fn task_ref(&self) -> TaskRef {
         self.task
@@ -167,5 +159,14 @@ impl<T, W: Waitable<T>> Child<T, W> {
     /// The handle back, if the output was not taken.
     pub(crate) fn into_task(self) -> Option<W> {
         self.task
+    }
+}
+
+impl<T> Child<T> {
+    /// [`take`](Self::take) outside a poll, for a combinator asked about its state (a
+    /// gather's `done()` or `result()`): once the done-callback has run the task is
+    /// finished, so its outcome is ready at the first poll and no waker is ever kept.
+    pub(crate) fn take_now(&mut self) -> Option<Result<T, TaskError>> {
+        self.take(&mut Context::from_waker(Waker::noop()))
     }
 }

@@ -27,7 +27,8 @@ impl Drop for DefaultExecutor {
     }
 }
 
-/// asyncio's executor methods on the event loop.
+/// asyncio's event loop methods that belong to the facade: the loop crate knows nothing of
+/// thread pools or async generators. `use asyncio::EventLoopExt;` to call them.
 pub trait EventLoopExt {
     /// asyncio's `loop.run_in_executor(executor, func)`: runs `f` on `executor`'s threads, or
     /// on the loop's default executor for `None`, and gives a future of its result. The loop
@@ -63,6 +64,42 @@ pub trait EventLoopExt {
     /// asyncio's `loop.shutdown_default_executor()`: shuts the default pool down, waiting for
     /// its jobs, and forgets it (a later use makes a new one). `run` calls it at the end.
     fn shutdown_default_executor(&self);
+
+    /// asyncio's `loop.shutdown_asyncgens()`: closes every [async
+    /// generator](crate::async_generator) first iterated on this loop and still alive,
+    /// each in a task of its own as asyncio's `aclose()` calls are (its body is dropped
+    /// there, so its cleanup runs with the loop running). A panic in that cleanup is
+    /// reported to the exception handler, "an error occurred during closing of asynchronous
+    /// generator". [`run`](crate::run) calls it at the end, after cancelling the remaining
+    /// tasks, as asyncio's does; call it yourself on a loop you run by hand.
+    ///
+    /// The generators are closed in the order they were first iterated (asyncio's order is
+    /// its weak set's, which is arbitrary). The list is taken at the first poll: one first
+    /// iterated after that is tracked again, for a later call.
+    ///
+    /// Cancel safety: dropped after its first poll, generators not closed yet are no
+    /// longer tracked (their close tasks, already made, still run).
+    ///
+    /// ```
+    /// use asyncio::{EventLoopExt, anext, async_generator};
+    ///
+    /// let event_loop = asyncio::new_event_loop();
+    /// let mut numbers = event_loop
+    ///     .run_until_complete(async {
+    ///         let mut numbers = async_generator(|mut y| async move {
+    ///             y.yield_(1).await;
+    ///             y.yield_(2).await;
+    ///         });
+    ///         anext(&mut numbers).await;
+    ///         numbers // still alive, half way through
+    ///     })
+    ///     .unwrap();
+    /// event_loop.run_until_complete(event_loop.shutdown_asyncgens()).unwrap();
+    /// event_loop.close().unwrap();
+    /// let next = futures_lite::future::block_on(anext(&mut numbers));
+    /// assert_eq!(next, None, "closed by the loop");
+    /// ```
+    fn shutdown_asyncgens(&self) -> impl Future<Output = ()> + 'static;
 }
 
 impl EventLoopExt for EventLoop {
@@ -105,6 +142,10 @@ impl EventLoopExt for EventLoop {
         if let Some(executor) = self.take_extension::<DefaultExecutor>() {
             executor.0.shutdown(true, false);
         }
+    }
+
+    fn shutdown_asyncgens(&self) -> impl Future<Output = ()> + 'static {
+        crate::asyncgens::shutdown_asyncgens(self)
     }
 }
 

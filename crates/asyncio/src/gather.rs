@@ -13,18 +13,24 @@
 //!   (asyncio's default, where the first exception propagates); siblings keep running.
 //! - [`gather_return_exceptions`]: asyncio's `return_exceptions=True`: every outcome in place.
 //!
-//! Dropping (cancelling) a gather that has not finished cancels its children.
+//! Each is asyncio's outer future too: `done()`, `cancelled()`, `result()` (which hands the
+//! outcome over once, as a task's does) and `cancel()` (which cancels the children).
+//! Dropping a gather that is not done cancels its children, as cancelling the task that
+//! awaits it does in asyncio.
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use asyncio_loop::{Task, TaskError, get_event_loop};
+use asyncio_loop::{InvalidStateError, Task, TaskError, TaskRef, get_event_loop};
 
 use crate::child::{Child, Notify};
+use crate::outer::Outer;
 
 /// Runs every future of `futures` concurrently, each as a task, and gives their outputs in
 /// the order of `futures` (not the order they finished).
@@ -52,7 +58,6 @@ where
 {
     Gather {
         core: Core::spawn(futures),
-        results: Vec::new(),
     }
 }
 
@@ -74,7 +79,6 @@ where
 {
     Gather {
         core: Core::watch(tasks),
-        results: Vec::new(),
     }
 }
 
@@ -104,7 +108,6 @@ where
 {
     TryGather {
         core: Core::spawn(futures),
-        results: Vec::new(),
     }
 }
 
@@ -130,124 +133,252 @@ where
 {
     GatherAll {
         core: Core::spawn(futures),
-        results: Vec::new(),
     }
 }
 
-/// The children of a gather and what it knows of them.
-struct Core<T> {
-    children: Vec<Child<T>>,
-    notify: Rc<Notify>,
-    /// Set once the gather gave its output: then dropping it no longer cancels the children.
-    finished: bool,
+/// How one flavour of gather treats its children's outcomes.
+trait Flavour {
+    /// What each child outputs.
+    type Child;
+    /// What the gather keeps, in place, of each child.
+    type Value;
+    /// What ends the gather before every child is in.
+    type Error;
+    /// What awaiting the gather gives.
+    type Output;
+
+    /// Keeps a child's outcome in place, or makes it the error that ends the gather.
+    fn split(outcome: Result<Self::Child, TaskError>) -> Result<Self::Value, Self::Error>;
+
+    /// The outcome of a gather whose `cancel()` cancelled a child, once every child is
+    /// in without an error: asyncio's CancelledError. `None` where the output type cannot
+    /// say it (`GatherAll`, whose cancelled children are `Err(Cancelled)` in place).
+    fn cancelled() -> Option<Self::Error>;
+
+    /// Whether `error` is a cancellation (awaiting the gather in asyncio would raise
+    /// CancelledError).
+    fn is_cancellation(error: &Self::Error) -> bool;
+
+    /// The output of a gather that ended with `outcome`.
+    fn output(outcome: Result<Vec<Self::Value>, Self::Error>) -> Self::Output;
 }
 
-impl<T: 'static> Core<T> {
+/// The children of a gather and what it knows of them.
+struct Core<K: Flavour> {
+    notify: Rc<Notify>,
+    /// In a cell because asyncio's `done()`, `result()` and `cancel()` take `&self`, and
+    /// each needs the children's outcomes taken first (see `outer.rs`).
+    state: RefCell<State<K>>,
+}
+
+struct State<K: Flavour> {
+    children: Vec<Child<K::Child>>,
+    /// Each child's value once taken, in argument order (allocated at the first one).
+    values: Vec<Option<K::Value>>,
+    outer: Outer<K::Output>,
+}
+
+impl<K: Flavour> Core<K>
+where
+    K::Child: 'static,
+{
     fn spawn<I>(futures: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Future<Output = T> + 'static,
+        I::Item: Future<Output = K::Child> + 'static,
     {
         let event_loop = get_event_loop();
         Self::watch(futures.into_iter().map(|fut| event_loop.create_task(fut)))
     }
 
-    fn watch(tasks: impl IntoIterator<Item = Task<T>>) -> Self {
+    fn watch(tasks: impl IntoIterator<Item = Task<K::Child>>) -> Self {
         let notify = Notify::new();
         let children = tasks
             .into_iter()
             .enumerate()
             .map(|(index, task)| Child::new(task, index, &notify))
             .collect();
-        Core {
+        let state = State {
             children,
+            values: Vec::new(),
+            outer: Outer::new(),
+        };
+        Core {
             notify,
-            finished: false,
+            state: RefCell::new(state),
         }
     }
 }
 
-impl<T> Core<T> {
-    /// Takes the output of every child whose done-callback has run, in completion order,
-    /// turning each into a value for `results` (in argument order) or an error that ends the
-    /// gather at once; ready with every value once all children are in.
-    fn poll_gather<V, E>(
-        &mut self,
-        cx: &mut Context<'_>,
-        results: &mut Vec<Option<V>>,
-        mut split: impl FnMut(Result<T, TaskError>) -> Result<V, E>,
-    ) -> Poll<Result<Vec<V>, E>> {
-        self.notify.register(cx);
+impl<K: Flavour> Core<K> {
+    /// Takes the outcome of every child whose done-callback has run, in the order those
+    /// ran, and decides the gather once the last is in or one of them ends it. Returns
+    /// whether it is decided (asyncio's `outer.done()`).
+    fn settle(&self) -> bool {
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        if state.outer.is_done() {
+            return true;
+        }
         while let Some(index) = self.notify.next_finished() {
-            let Some(output) = self.children[index].take(cx) else {
+            let Some(outcome) = state.children[index].take_now() else {
                 continue;
             };
-            match split(output) {
+            match K::split(outcome) {
                 Ok(value) => {
-                    if results.is_empty() {
-                        results.resize_with(self.children.len(), || None);
+                    if state.values.is_empty() {
+                        state.values.resize_with(state.children.len(), || None);
                     }
-                    results[index] = Some(value);
+                    state.values[index] = Some(value);
                 }
                 Err(error) => {
-                    self.finished = true;
-                    return Poll::Ready(Err(error));
+                    // The child's error as it is, even after `cancel()` (asyncio too).
+                    let cancelled = K::is_cancellation(&error);
+                    state.outer.set(K::output(Err(error)), cancelled);
+                    return true;
                 }
             }
         }
-        if !self.all_taken() {
-            return Poll::Pending;
+        if !state.children.iter().all(Child::is_taken) {
+            return false;
         }
-        self.finished = true;
-        let values = std::mem::take(results).into_iter();
-        Poll::Ready(Ok(values
-            .map(|v| v.expect("every child's output is stored"))
-            .collect()))
+        let cancelled = state.outer.cancel_requested();
+        let outcome = match K::cancelled() {
+            Some(error) if cancelled => Err(error),
+            _ => Ok(std::mem::take(&mut state.values)
+                .into_iter()
+                .map(|value| value.expect("every child's value is stored"))
+                .collect()),
+        };
+        state.outer.set(K::output(outcome), cancelled);
+        true
     }
 
-    fn all_taken(&self) -> bool {
-        self.children.iter().all(Child::is_taken)
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<K::Output> {
+        self.notify.register(cx);
+        if self.settle() {
+            Poll::Ready(self.state.get_mut().outer.take_polled())
+        } else {
+            Poll::Pending
+        }
     }
 
-    fn done(&self) -> bool {
-        self.finished || self.children.iter().all(Child::is_done)
+    fn result(&self) -> Result<K::Output, InvalidStateError> {
+        self.settle();
+        self.state.borrow_mut().outer.take()
     }
 
+    fn result_cloned(&self) -> Result<K::Output, InvalidStateError>
+    where
+        K::Output: Clone,
+    {
+        self.settle();
+        self.state.borrow().outer.cloned()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.settle() && self.state.borrow().outer.cancelled()
+    }
+
+    /// asyncio's `_GatheringFuture.cancel()`: nothing once done; else cancels every child
+    /// still running, and if there was one, the gather ends with a cancellation.
     fn cancel(&self) -> bool {
-        let mut any = false;
-        for child in &self.children {
-            any |= child.cancel();
+        if self.settle() {
+            return false;
         }
-        any
+        let cancelled = cancel_tasks(self.unfinished());
+        if cancelled {
+            self.state.borrow_mut().outer.request_cancel();
+        }
+        cancelled
+    }
+
+    /// The children whose done-callbacks have not run yet.
+    fn unfinished(&self) -> Vec<TaskRef> {
+        let state = self.state.borrow();
+        let pending = state.children.iter().filter(|child| !child.is_done());
+        pending.map(Child::task_ref).collect()
     }
 }
 
-impl<T> Drop for Core<T> {
+/// Cancels `tasks`, outside any borrow of a gather's state (a cancellation may drop a task
+/// the gather's own children were waiting on, and with it code that asks the gather);
+/// returns whether any was still running.
+pub(crate) fn cancel_tasks(tasks: Vec<TaskRef>) -> bool {
+    let mut any = false;
+    for task in tasks {
+        any |= task.cancel();
+    }
+    any
+}
+
+impl<K: Flavour> Drop for Core<K> {
     fn drop(&mut self) {
-        if !self.finished {
-            self.cancel();
+        // asyncio: cancelling the task that awaits a gather cancels the gather, which does
+        // nothing once it is done (siblings of a failed child keep running).
+        if !self.settle() {
+            cancel_tasks(self.unfinished());
         }
     }
 }
 
-macro_rules! gathering_future_common {
-    ($name:ident < $($g:ident),+ >) => {
+macro_rules! gathering_future {
+    ($name:ident < $($g:ident),+ >, $output:ty) => {
         impl<$($g),+> $name<$($g),+> {
-            /// Whether every child has finished (or the gather already ended early).
+            /// asyncio's `done()`: whether the gather has its outcome, which it has from the
+            /// done-callback of the child that decided it (the last one, or the first that
+            /// failed) on, awaited or not.
             pub fn done(&self) -> bool {
-                self.core.done()
+                self.core.settle()
             }
 
-            /// Cancels every child still running; returns whether any was.
+            /// Whether the gather ended with a cancellation: its [`cancel`](Self::cancel)
+            /// took effect, or a child was cancelled where that ends the gather. asyncio's
+            /// `await` raises CancelledError exactly then, though its `cancelled()` stays
+            /// `False` (CPython issue gh-85071: the outer future holds the CancelledError
+            /// as its exception).
+            pub fn cancelled(&self) -> bool {
+                self.core.cancelled()
+            }
+
+            /// asyncio's `result()` without waiting: `Err(InvalidStateError)` "Result is not
+            /// set." while pending, else what awaiting would give. The outcome moves out,
+            /// as [`Task::result`]'s does: asking again (or awaiting the gather, which then
+            /// panics) finds "Result was already taken.". See
+            /// [`result_cloned`](Self::result_cloned) to look without taking.
+            pub fn result(&self) -> Result<$output, InvalidStateError> {
+                self.core.result()
+            }
+
+            /// [`result`](Self::result) as asyncio's may be asked again and again: a clone
+            /// of the outcome, which stays for the next call or an await.
+            pub fn result_cloned(&self) -> Result<$output, InvalidStateError>
+            where
+                $output: Clone,
+            {
+                self.core.result_cloned()
+            }
+
+            /// asyncio's `cancel()`: `false` once the gather is done; otherwise cancels
+            /// every child still running and returns whether there was one, in which case
+            /// the gather ends with a cancellation once the children are in.
             pub fn cancel(&self) -> bool {
                 self.core.cancel()
+            }
+        }
+
+        impl<$($g),+> Future for $name<$($g),+> {
+            type Output = $output;
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                self.get_mut().core.poll(cx)
             }
         }
 
         impl<$($g),+> fmt::Debug for $name<$($g),+> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 // asyncio's repr of the future `gather` returns.
-                let state = if self.core.done() { "finished" } else { "pending" };
+                let state = if self.done() { "finished" } else { "pending" };
                 write!(f, "<_GatheringFuture {state}>")
             }
         }
@@ -258,23 +389,64 @@ macro_rules! gathering_future_common {
 
 /// The future of [`gather`]: `Ok` with every output in argument order, or the first
 /// [`TaskError`]. Prints as asyncio's `<_GatheringFuture pending>`.
+///
+/// Cancel safety: dropping it before it is done cancels the children still running
+/// (asyncio's cancellation of the task awaiting a gather); once done, it cancels nothing.
+///
+/// Like asyncio's, it is done once its children are, awaited or not:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// asyncio::run(async {
+///     let g = asyncio::gather([1, 2].map(std::future::ready));
+///     assert!(!g.done());
+///     assert_eq!(g.result().unwrap_err().to_string(), "Result is not set.");
+///     // The children run in the next iteration, their done-callbacks in the one after.
+///     asyncio::sleep(Duration::ZERO).await;
+///     asyncio::sleep(Duration::ZERO).await;
+///     assert!(g.done() && !g.cancelled());
+///     assert_eq!(g.result(), Ok(Ok(vec![1, 2])));
+///     assert_eq!(g.result().unwrap_err().to_string(), "Result was already taken.");
+///
+///     let g = asyncio::gather([asyncio::sleep(Duration::from_secs(60))]);
+///     assert!(g.cancel(), "a child was cancelled");
+///     assert_eq!(g.await, Err(asyncio::TaskError::Cancelled));
+/// })
+/// .unwrap();
+/// ```
 #[must_use = "the children run anyway; await the gather to collect their outputs"]
 pub struct Gather<T> {
-    core: Core<T>,
-    results: Vec<Option<T>>,
+    core: Core<AllOk<T>>,
 }
 
-gathering_future_common!(Gather<T>);
+/// [`Gather`]'s flavour: the first child to fail ends it.
+struct AllOk<T>(PhantomData<T>);
 
-impl<T> Future for Gather<T> {
+impl<T> Flavour for AllOk<T> {
+    type Child = T;
+    type Value = T;
+    type Error = TaskError;
     type Output = Result<Vec<T>, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.core
-            .poll_gather(cx, &mut this.results, |output| output)
+    fn split(outcome: Result<T, TaskError>) -> Result<T, TaskError> {
+        outcome
+    }
+
+    fn cancelled() -> Option<TaskError> {
+        Some(TaskError::Cancelled)
+    }
+
+    fn is_cancellation(error: &TaskError) -> bool {
+        *error == TaskError::Cancelled
+    }
+
+    fn output(outcome: Self::Output) -> Self::Output {
+        outcome
     }
 }
+
+gathering_future!(Gather<T>, Result<Vec<T>, TaskError>);
 
 /// Why a [`try_gather`] ended early.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,48 +468,81 @@ impl<E: fmt::Display> fmt::Display for GatherError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for GatherError<E> {}
 
-/// The future of [`try_gather`].
+/// The future of [`try_gather`]; cancel safety as [`Gather`]'s.
 #[must_use = "the children run anyway; await the gather to collect their outputs"]
 pub struct TryGather<T, E> {
-    core: Core<Result<T, E>>,
-    results: Vec<Option<T>>,
+    core: Core<AllOkValues<T, E>>,
 }
 
-gathering_future_common!(TryGather<T, E>);
+/// [`TryGather`]'s flavour: the first `Err`, panic or cancellation ends it.
+struct AllOkValues<T, E>(PhantomData<(T, E)>);
 
-impl<T, E> Future for TryGather<T, E> {
+impl<T, E> Flavour for AllOkValues<T, E> {
+    type Child = Result<T, E>;
+    type Value = T;
+    type Error = GatherError<E>;
     type Output = Result<Vec<T>, GatherError<E>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.core
-            .poll_gather(cx, &mut this.results, |output| match output {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => Err(GatherError::Failed(error)),
-                Err(error) => Err(GatherError::Task(error)),
-            })
+    fn split(outcome: Result<Result<T, E>, TaskError>) -> Result<T, GatherError<E>> {
+        match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(GatherError::Failed(error)),
+            Err(error) => Err(GatherError::Task(error)),
+        }
+    }
+
+    fn cancelled() -> Option<GatherError<E>> {
+        Some(GatherError::Task(TaskError::Cancelled))
+    }
+
+    fn is_cancellation(error: &GatherError<E>) -> bool {
+        matches!(error, GatherError::Task(TaskError::Cancelled))
+    }
+
+    fn output(outcome: Self::Output) -> Self::Output {
+        outcome
     }
 }
 
-/// The future of [`gather_return_exceptions`].
+gathering_future!(TryGather<T, E>, Result<Vec<T>, GatherError<E>>);
+
+/// The future of [`gather_return_exceptions`]; cancel safety as [`Gather`]'s.
+///
+/// After [`cancel`](Self::cancel) took effect, the children it cancelled are
+/// `Err(TaskError::Cancelled)` in place and [`cancelled`](Self::cancelled) is true, where
+/// asyncio raises CancelledError for the whole gather: its output type has no room for
+/// that, and every outcome is still worth having.
 #[must_use = "the children run anyway; await the gather to collect their outcomes"]
 pub struct GatherAll<T> {
-    core: Core<T>,
-    results: Vec<Option<Result<T, TaskError>>>,
+    core: Core<Every<T>>,
 }
 
-gathering_future_common!(GatherAll<T>);
+/// [`GatherAll`]'s flavour: every outcome in place, nothing ends it early.
+struct Every<T>(PhantomData<T>);
 
-impl<T> Future for GatherAll<T> {
+impl<T> Flavour for Every<T> {
+    type Child = T;
+    type Value = Result<T, TaskError>;
+    type Error = Infallible;
     type Output = Vec<Result<T, TaskError>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let polled = this
-            .core
-            .poll_gather(cx, &mut this.results, Ok::<_, Infallible>);
-        polled.map(|all| match all {
+    fn split(outcome: Result<T, TaskError>) -> Result<Self::Value, Infallible> {
+        Ok(outcome)
+    }
+
+    fn cancelled() -> Option<Infallible> {
+        None
+    }
+
+    fn is_cancellation(error: &Infallible) -> bool {
+        match *error {}
+    }
+
+    fn output(outcome: Result<Vec<Self::Value>, Infallible>) -> Self::Output {
+        match outcome {
             Ok(outcomes) => outcomes,
-        })
+        }
     }
 }
+
+gathering_future!(GatherAll<T>, Vec<Result<T, TaskError>>);

@@ -3,15 +3,18 @@
 //! so this one is a macro; it expands to tasks made in argument order and one
 //! [`GatherTuple`] future over them.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use asyncio_loop::{TaskError, get_event_loop};
+use asyncio_loop::{InvalidStateError, TaskError, TaskRef, get_event_loop};
 
 use crate::child::{Child, Notify};
+use crate::gather::cancel_tasks;
+use crate::outer::Outer;
 
 /// asyncio's `gather(a, b, c)` for futures of different types: runs each as a task,
 /// concurrently, and gives `Ok((a, b, c))`, or the first [`TaskError`] (a child panicked or
@@ -49,24 +52,30 @@ pub struct Slot<T> {
 pub trait Slots {
     /// The tuple of outputs.
     type Output;
-    /// Takes every finished child's output; `Err` at the first failed child.
-    fn collect(&mut self, cx: &mut Context<'_>) -> Result<(), TaskError>;
+    /// Takes the output of child `index` if its done-callback has run; `Err` if it failed.
+    fn collect(&mut self, index: usize) -> Result<(), TaskError>;
     /// Whether every output has been taken.
     fn complete(&self) -> bool;
     /// Moves the outputs out (only once `complete`).
     fn outputs(&mut self) -> Self::Output;
-    /// Whether every child has finished.
-    fn all_done(&self) -> bool;
-    /// Cancels every child still running.
-    fn cancel_all(&self) -> bool;
+    /// The children whose done-callbacks have not run yet.
+    fn unfinished(&self) -> Vec<TaskRef>;
 }
 
-/// The future of [`gather!`](crate::gather!): the output tuple in argument order.
+/// The future of [`gather!`](crate::gather!): the output tuple in argument order. Like
+/// [`Gather`](crate::Gather), it is asyncio's outer future too, with the same `done()`,
+/// `cancelled()`, `result()` and `cancel()`, and the same cancel safety: dropping it before
+/// it is done cancels the children still running.
 #[must_use = "the children run anyway; await the gather to collect their outputs"]
 pub struct GatherTuple<S: Slots> {
-    slots: S,
     notify: Rc<Notify>,
-    finished: bool,
+    /// In a cell for `done()`, `result()` and `cancel()`, which take `&self` (`outer.rs`).
+    state: RefCell<TupleState<S>>,
+}
+
+struct TupleState<S: Slots> {
+    slots: S,
+    outer: Outer<Result<S::Output, TaskError>>,
 }
 
 /// Used by [`gather!`](crate::gather!): the tuple future over the slots `make` creates.
@@ -75,9 +84,11 @@ pub fn __gather_tuple<S: Slots>(make: impl FnOnce(&Rc<Notify>) -> S) -> GatherTu
     let notify = Notify::new();
     let slots = make(&notify);
     GatherTuple {
-        slots,
         notify,
-        finished: false,
+        state: RefCell::new(TupleState {
+            slots,
+            outer: Outer::new(),
+        }),
     }
 }
 
@@ -93,14 +104,74 @@ pub fn __gather_child<F: Future + 'static>(notify: &Rc<Notify>, fut: F) -> Slot<
 }
 
 impl<S: Slots> GatherTuple<S> {
-    /// Whether every child has finished.
-    pub fn done(&self) -> bool {
-        self.finished || self.slots.all_done()
+    /// Takes the outputs of the children whose done-callbacks have run, in the order those
+    /// ran (the first failure in that order ends the gather, as in asyncio); returns
+    /// whether the gather is decided. See [`Gather`](crate::Gather)'s `settle`.
+    fn settle(&self) -> bool {
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        if state.outer.is_done() {
+            return true;
+        }
+        while let Some(index) = self.notify.next_finished() {
+            if let Err(error) = state.slots.collect(index) {
+                let cancelled = error == TaskError::Cancelled;
+                state.outer.set(Err(error), cancelled);
+                return true;
+            }
+        }
+        if !state.slots.complete() {
+            return false;
+        }
+        if state.outer.cancel_requested() {
+            state.outer.set(Err(TaskError::Cancelled), true);
+        } else {
+            let outputs = state.slots.outputs();
+            state.outer.set(Ok(outputs), false);
+        }
+        true
     }
 
-    /// Cancels every child still running; returns whether any was.
+    /// asyncio's `done()`: whether the gather has its outcome (from the done-callback of
+    /// the child that decided it on, awaited or not).
+    pub fn done(&self) -> bool {
+        self.settle()
+    }
+
+    /// Whether the gather ended with a cancellation; see
+    /// [`Gather::cancelled`](crate::Gather::cancelled).
+    pub fn cancelled(&self) -> bool {
+        self.settle() && self.state.borrow().outer.cancelled()
+    }
+
+    /// asyncio's `result()` without waiting: "Result is not set." while pending, else what
+    /// awaiting would give, handed over once; see [`Gather::result`](crate::Gather::result).
+    pub fn result(&self) -> Result<Result<S::Output, TaskError>, InvalidStateError> {
+        self.settle();
+        self.state.borrow_mut().outer.take()
+    }
+
+    /// [`result`](Self::result) without taking it: a clone of the outcome, which stays.
+    pub fn result_cloned(&self) -> Result<Result<S::Output, TaskError>, InvalidStateError>
+    where
+        S::Output: Clone,
+    {
+        self.settle();
+        self.state.borrow().outer.cloned()
+    }
+
+    /// asyncio's `cancel()`: `false` once done; otherwise cancels every child still running
+    /// and returns whether there was one (the gather then ends with a cancellation).
     pub fn cancel(&self) -> bool {
-        self.slots.cancel_all()
+        if self.settle() {
+            return false;
+        }
+        let unfinished = self.state.borrow().slots.unfinished();
+        let cancelled = cancel_tasks(unfinished);
+        if cancelled {
+            self.state.borrow_mut().outer.request_cancel();
+        }
+        cancelled
     }
 }
 
@@ -112,24 +183,19 @@ impl<S: Slots> Future for GatherTuple<S> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.notify.register(cx);
-        // The completion order does not matter for a tuple: drain it, then look at each slot.
-        while this.notify.next_finished().is_some() {}
-        if let Err(error) = this.slots.collect(cx) {
-            this.finished = true;
-            return Poll::Ready(Err(error));
+        if this.settle() {
+            Poll::Ready(this.state.get_mut().outer.take_polled())
+        } else {
+            Poll::Pending
         }
-        if this.slots.complete() {
-            this.finished = true;
-            return Poll::Ready(Ok(this.slots.outputs()));
-        }
-        Poll::Pending
     }
 }
 
 impl<S: Slots> Drop for GatherTuple<S> {
     fn drop(&mut self) {
-        if !self.finished {
-            self.slots.cancel_all();
+        // As `Gather`'s: once done, it cancels nothing.
+        if !self.settle() {
+            cancel_tasks(self.state.get_mut().slots.unfinished());
         }
     }
 }
@@ -142,13 +208,19 @@ impl<S: Slots> fmt::Debug for GatherTuple<S> {
 }
 
 impl<T> Slot<T> {
-    fn collect(&mut self, cx: &mut Context<'_>) -> Result<(), TaskError> {
+    fn collect(&mut self) -> Result<(), TaskError> {
         if self.value.is_none() {
-            if let Some(output) = self.child.take(cx) {
+            if let Some(output) = self.child.take_now() {
                 self.value = Some(output?);
             }
         }
         Ok(())
+    }
+
+    fn unfinished(&self, tasks: &mut Vec<TaskRef>) {
+        if !self.child.is_done() {
+            tasks.push(self.child.task_ref());
+        }
     }
 }
 
@@ -157,9 +229,11 @@ macro_rules! impl_slots {
         impl<$($t),+> Slots for ($(Slot<$t>,)+) {
             type Output = ($($t,)+);
 
-            fn collect(&mut self, cx: &mut Context<'_>) -> Result<(), TaskError> {
-                $( self.$i.collect(cx)?; )+
-                Ok(())
+            fn collect(&mut self, index: usize) -> Result<(), TaskError> {
+                match index {
+                    $( $i => self.$i.collect(), )+
+                    _ => Ok(()),
+                }
             }
 
             fn complete(&self) -> bool {
@@ -170,12 +244,10 @@ macro_rules! impl_slots {
                 ($( self.$i.value.take().expect("complete() was checked"), )+)
             }
 
-            fn all_done(&self) -> bool {
-                true $( && self.$i.child.is_done() )+
-            }
-
-            fn cancel_all(&self) -> bool {
-                false $( | self.$i.child.cancel() )+
+            fn unfinished(&self) -> Vec<TaskRef> {
+                let mut tasks = Vec::new();
+                $( self.$i.unfinished(&mut tasks); )+
+                tasks
             }
         }
     };

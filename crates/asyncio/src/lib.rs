@@ -33,6 +33,7 @@
 mod anext;
 mod as_completed;
 mod async_gen;
+mod asyncgens;
 mod child;
 mod ensure_future;
 mod executor;
@@ -41,7 +42,9 @@ mod gather_tuple;
 mod group_scope;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+mod outer;
 mod run;
+mod sleep_with;
 #[cfg(unix)]
 mod sock;
 #[cfg(unix)]
@@ -69,6 +72,7 @@ pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use group_scope::task_group;
 pub use run::{Runner, run};
+pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]
 pub use sock::SocketMethods;
 #[cfg(unix)]

@@ -1,8 +1,9 @@
 //! `run` and `Runner`: the entry point of an asyncio program.
 //!
 //! `run(main)` is asyncio's `asyncio.run(main())`: a fresh loop, `main` run to completion,
-//! then the clean-up asyncio does: cancel every task still pending and let the
-//! cancellations finish, shut the loop's default thread pool down (waiting for its jobs),
+//! then the clean-up asyncio does, in its order: cancel every task still pending and let
+//! the cancellations finish, close the async generators still alive
+//! (`shutdown_asyncgens`), shut the loop's default thread pool down (waiting for its jobs),
 //! close the loop. A [`Runner`] is the same with several `run` calls on one loop (Python
 //! 3.11's `asyncio.Runner`).
 
@@ -15,7 +16,8 @@ use asyncio_loop::{EventLoop, RunError, get_running_loop, new_event_loop, set_ev
 use crate::executor::EventLoopExt;
 
 /// asyncio's `asyncio.run(main())`: runs `main` on a fresh event loop and returns its output
-/// after cleaning up (pending tasks cancelled, the default pool shut down, the loop closed).
+/// after cleaning up (pending tasks cancelled, async generators still alive closed, the
+/// default pool shut down, the loop closed).
 ///
 /// Fails with `RunError::NestedRun` when called from inside a running loop (asyncio: "cannot
 /// be called from a running event loop"); `main` is then dropped without running.
@@ -89,8 +91,10 @@ impl Runner {
     }
 
     /// Cleans up as `asyncio.run` does at the end: cancels every pending task and runs the
-    /// loop until their cancellations have finished, shuts the default executor down
-    /// (waiting for its jobs), unsets the thread's loop and closes the loop.
+    /// loop until their cancellations have finished, runs the loop to close the async
+    /// generators still alive ([`shutdown_asyncgens`](EventLoopExt::shutdown_asyncgens)),
+    /// shuts the default executor down (waiting for its jobs), unsets the thread's loop and
+    /// closes the loop.
     pub fn close(self) {
         // Drop does the work, so a runner dropped during a panic is cleaned up too.
     }
@@ -100,6 +104,10 @@ impl Runner {
             return;
         }
         self.event_loop.cancel_all_tasks();
+        // As asyncio's, whether or not there are generators: the iterations it takes also
+        // run the callbacks the last ones queued.
+        let shutdown = self.event_loop.shutdown_asyncgens();
+        let _ = self.event_loop.run_until_complete(shutdown);
         self.event_loop.shutdown_default_executor();
         if self.set_as_current.get() {
             set_event_loop(None);

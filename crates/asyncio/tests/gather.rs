@@ -267,3 +267,184 @@ fn a_gather_prints_like_asyncio() {
     asyncio::set_event_loop(None);
     event_loop.close().unwrap();
 }
+
+/// Steps `event_loop` `n` iterations.
+fn step(event_loop: &asyncio::EventLoop, n: usize) {
+    for _ in 0..n {
+        event_loop.run_once().unwrap();
+    }
+}
+
+/// A loop set as the thread's, for gathers made outside a running loop (as seed 000's are).
+fn thread_loop() -> asyncio::EventLoop {
+    let event_loop = asyncio::new_event_loop();
+    asyncio::set_event_loop(Some(&event_loop));
+    event_loop
+}
+
+fn close(event_loop: asyncio::EventLoop) {
+    asyncio::set_event_loop(None);
+    event_loop.close().unwrap();
+}
+
+#[test]
+fn result_hands_the_outcome_over_once() {
+    let event_loop = thread_loop();
+    let g = asyncio::gather!(async { 1 }, async { "two" });
+    assert_eq!(g.result().unwrap_err().message(), "Result is not set.");
+    step(&event_loop, 2);
+    assert!(g.done());
+    assert_eq!(g.result(), Ok(Ok((1, "two"))));
+    assert_eq!(
+        g.result().unwrap_err().message(),
+        "Result was already taken."
+    );
+    assert!(g.done(), "still done once taken");
+    close(event_loop);
+}
+
+#[test]
+#[should_panic(expected = "gather: awaited after its result was taken")]
+fn awaiting_a_gather_whose_result_was_taken_panics() {
+    let event_loop = thread_loop();
+    let g = asyncio::gather([async { 1 }]);
+    step(&event_loop, 2);
+    assert_eq!(g.result(), Ok(Ok(vec![1])));
+    let _ = event_loop.run_until_complete(g);
+}
+
+#[test]
+fn a_failed_gather_is_done_without_being_awaited_and_its_drop_spares_the_siblings() {
+    // asyncio: the failing child's done-callback completes the outer future; cancelling
+    // (here: dropping) a done gather does nothing, so the sibling runs on. Before the gather
+    // was asked, dropping it cancelled the sibling.
+    let event_loop = thread_loop();
+    let log = Log::default();
+    let g = asyncio::try_gather::<_, &str, &str>([
+        Box::pin(async { Err("bad") }) as std::pin::Pin<Box<dyn Future<Output = _>>>,
+        Box::pin(sleep_then(Duration::from_millis(1), Ok("slow"))),
+    ]);
+    step(&event_loop, 2);
+    assert!(g.done());
+    drop(g);
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            asyncio::sleep(Duration::from_millis(20)).await;
+            l.borrow_mut()
+                .push(format!("{} task(s) left", asyncio::all_tasks().len()));
+        })
+        .unwrap();
+    assert_eq!(
+        *log.borrow(),
+        ["1 task(s) left"],
+        "only the main task: the sibling ended"
+    );
+    close(event_loop);
+}
+
+#[test]
+fn dropping_a_failed_gather_before_it_was_asked_spares_the_siblings() {
+    let event_loop = thread_loop();
+    let sibling = Rc::new(Cell::new(false));
+    let s = sibling.clone();
+    let g = asyncio::gather!(async { panic!("first") }, async move {
+        asyncio::sleep(Duration::ZERO).await;
+        asyncio::sleep(Duration::ZERO).await;
+        s.set(true);
+    });
+    step(&event_loop, 2);
+    drop(g);
+    step(&event_loop, 3);
+    assert!(sibling.get(), "the sibling was not cancelled");
+    close(event_loop);
+}
+
+#[test]
+fn the_first_failure_in_completion_order_decides() {
+    let event_loop = thread_loop();
+    let later = async {
+        asyncio::sleep(Duration::ZERO).await;
+        if true {
+            panic!("second argument, fails later");
+        }
+    };
+    let sooner = async {
+        if true {
+            panic!("third argument, fails first");
+        }
+    };
+    let g = asyncio::gather!(async {}, later, sooner);
+    step(&event_loop, 4);
+    match g.result() {
+        Ok(Err(TaskError::Panicked(p))) => assert_eq!(p.message(), "third argument, fails first"),
+        other => panic!("expected the first failure, got {other:?}"),
+    }
+    close(event_loop);
+}
+
+#[test]
+fn cancelled_says_whether_the_gather_ended_with_a_cancellation() {
+    let event_loop = thread_loop();
+    let ok = asyncio::gather([async { 1 }]);
+    let cancelled = asyncio::gather([asyncio::sleep(Duration::from_secs(60))]);
+    let child = event_loop.create_task(asyncio::sleep(Duration::from_secs(60)));
+    child.cancel();
+    let child_cancelled = asyncio::gather_tasks([child]);
+    assert!(cancelled.cancel());
+    assert!(!cancelled.cancelled(), "not before the children are in");
+    step(&event_loop, 2);
+    assert!(ok.done() && !ok.cancelled());
+    assert!(cancelled.cancelled());
+    assert!(
+        child_cancelled.cancelled(),
+        "a cancelled child ends the gather with its cancellation (asyncio raises CancelledError)"
+    );
+    assert_eq!(cancelled.result(), Ok(Err(TaskError::Cancelled)));
+    assert!(cancelled.cancelled(), "still once the result is taken");
+    close(event_loop);
+}
+
+#[test]
+fn a_cancelled_return_exceptions_gather_keeps_every_outcome_and_says_it_was_cancelled() {
+    let event_loop = thread_loop();
+    let g = asyncio::gather_return_exceptions([
+        Box::pin(async { 1 }) as std::pin::Pin<Box<dyn Future<Output = i32>>>,
+        Box::pin(sleep_then(Duration::from_secs(60), 2)),
+    ]);
+    step(&event_loop, 1);
+    assert!(g.cancel(), "the sleeping child was still running");
+    step(&event_loop, 2);
+    assert!(g.cancelled());
+    assert_eq!(g.result(), Ok(vec![Ok(1), Err(TaskError::Cancelled)]));
+    close(event_loop);
+}
+
+#[test]
+fn result_cloned_leaves_the_outcome_for_later() {
+    let event_loop = thread_loop();
+    let g = asyncio::gather([async { String::from("a") }]);
+    let t = asyncio::gather!(async { 1 }, async { 'b' });
+    assert_eq!(
+        g.result_cloned().unwrap_err().message(),
+        "Result is not set."
+    );
+    step(&event_loop, 2);
+    assert_eq!(g.result_cloned(), Ok(Ok(vec!["a".to_string()])));
+    assert_eq!(
+        g.result_cloned(),
+        Ok(Ok(vec!["a".to_string()])),
+        "and again"
+    );
+    assert_eq!(t.result_cloned(), Ok(Ok((1, 'b'))));
+    assert_eq!(
+        event_loop.run_until_complete(g),
+        Ok(Ok(vec!["a".to_string()]))
+    );
+    assert_eq!(t.result(), Ok(Ok((1, 'b'))), "then taken");
+    assert_eq!(
+        t.result_cloned().unwrap_err().message(),
+        "Result was already taken."
+    );
+    close(event_loop);
+}

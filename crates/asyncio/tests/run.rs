@@ -128,3 +128,33 @@ fn a_panic_in_main_propagates_and_the_next_run_works() {
     );
     assert_eq!(asyncio::run(async { 1 }), Ok(1));
 }
+
+#[test]
+fn callbacks_main_left_queued_run_before_the_loop_closes() {
+    // tests/python/run_leftover_callbacks.py
+    let log = Log::default();
+    let l = log.clone();
+    asyncio::run(async move {
+        let event_loop = asyncio::get_running_loop().unwrap();
+        let (e, l2) = (event_loop.clone(), l.clone());
+        asyncio::current_task()
+            .unwrap()
+            .add_done_callback(move |_| {
+                e.call_soon(move || l2.borrow_mut().push("scheduled by main's done callback"));
+            });
+        let l2 = l.clone();
+        event_loop.call_soon(move || l2.borrow_mut().push("scheduled in main's last step"));
+        l.borrow_mut().push("main returns");
+    })
+    .unwrap();
+    log.borrow_mut().push("after run");
+    assert_eq!(
+        *log.borrow(),
+        [
+            "main returns",
+            "scheduled in main's last step",
+            "scheduled by main's done callback",
+            "after run"
+        ]
+    );
+}
