@@ -19,6 +19,16 @@ use std::sync::Arc;
 
 use crate::error::CancelOrigin;
 
+/// Something a task can be suspended on that cancelling the task cancels first, as
+/// asyncio's `Task.cancel()` cancels the future in `_fut_waiter`: a gather's outer future,
+/// for one. Recorded with [`note_waiting_on`](crate::note_waiting_on).
+pub trait CancelTarget {
+    /// Cancels it; whether there was anything left to cancel. When `true`, the waiting
+    /// task's own cancellation waits until the target wakes it (its end), so the task's
+    /// cleanup runs after the target's.
+    fn cancel(&self) -> bool;
+}
+
 /// A cancellation on its way to a catch scope.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {

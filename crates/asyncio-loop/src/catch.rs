@@ -15,11 +15,12 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::cancel_state::Delivery;
+use crate::cancel_state::{CancelTarget, Delivery};
 use crate::cancelling::update;
 use crate::context::with_running;
 use crate::error::{CancelOrigin, CancelledError};
@@ -283,6 +284,46 @@ pub async fn finally<T>(body: impl Future<Output = T>, cleanup: impl Future<Outp
     match outcome {
         Ok(output) => output,
         Err(cancelled) => cancelled.reraise().await,
+    }
+}
+
+/// Records that the running task's step is suspended on `target`, so that cancelling the
+/// task cancels `target` first and the task's own cancellation (its drop, or its catch
+/// scope's error) comes once `target` has woken it, after `target`'s cleanup: asyncio's
+/// `_fut_waiter`. Call it from a future's `poll` each time it returns `Pending`; a step
+/// forgets it when the next one starts. Does nothing outside a task.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use asyncio_loop::{CancelTarget, EventLoop, create_task, note_waiting_on, sleep};
+/// use std::time::Duration;
+///
+/// struct Probe(Rc<Cell<bool>>);
+/// impl CancelTarget for Probe {
+///     fn cancel(&self) -> bool {
+///         self.0.set(true);
+///         false // nothing to wait for: the task is cancelled at once
+///     }
+/// }
+///
+/// let asked = Rc::new(Cell::new(false));
+/// let flag = asked.clone();
+/// EventLoop::new().run_until_complete(async move {
+///     let task = create_task(std::future::poll_fn(move |_| {
+///         note_waiting_on(Rc::new(Probe(flag.clone())));
+///         std::task::Poll::<()>::Pending
+///     }));
+///     sleep(Duration::ZERO).await;
+///     task.cancel();
+///     assert!(task.await.is_err());
+/// })
+/// .unwrap();
+/// assert!(asked.get());
+/// ```
+pub fn note_waiting_on(target: Rc<dyn CancelTarget>) {
+    if let Some(task) = running_task() {
+        task.header().set_waiting_target(target);
     }
 }
 

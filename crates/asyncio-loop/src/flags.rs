@@ -50,6 +50,9 @@ impl Flag {
     /// The task (made by `create_try_task`) finished with an `Err` output: an exception
     /// in asyncio's sense, reported if nobody retrieves it. Above the state's bits.
     pub(crate) const EXCEPTION: Flag = Flag(1 << 10);
+    /// The task's step is suspended on a [`CancelTarget`](crate::CancelTarget) kept in its
+    /// extras (`Header::set_waiting_target`): a step start forgets it.
+    pub(crate) const WAITING_TARGET: Flag = Flag(1 << 11);
 }
 
 /// Where [`State`] sits in the [`Flags`] word.

@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
-use crate::cancel_state::CancelState;
+use crate::cancel_state::{CancelState, CancelTarget};
 use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
@@ -167,6 +167,9 @@ struct Extras {
     cancel: CancelState<TaskRc>,
     /// The `Debug` of the `Err` a `create_try_task` task ended with (`Flag::EXCEPTION`).
     error: Option<String>,
+    /// What the current step is suspended on when that is not a task
+    /// (`Flag::WAITING_TARGET`).
+    waiting_target: Option<Rc<dyn CancelTarget>>,
 }
 
 /// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
@@ -329,6 +332,22 @@ impl Header {
     /// Whether it failed and nobody has looked at how.
     pub(crate) fn unretrieved_exception(&self) -> bool {
         self.failed() && !self.flags().get(Flag::RETRIEVED)
+    }
+
+    /// Records that the step is suspended on `target`.
+    pub(crate) fn set_waiting_target(&self, target: Rc<dyn CancelTarget>) {
+        let old = self.with_extras(|extras| extras.waiting_target.replace(target));
+        self.flags().set(Flag::WAITING_TARGET, true);
+        drop(old);
+    }
+
+    /// Takes what the step was suspended on, if it was a [`CancelTarget`].
+    pub(crate) fn take_waiting_target(&self) -> Option<Rc<dyn CancelTarget>> {
+        if !self.flags().replace(Flag::WAITING_TARGET, false) {
+            return None;
+        }
+        self.with_existing_extras(|extras| extras.waiting_target.take())
+            .flatten()
     }
 
     /// Records the `Err` a `create_try_task` task is ending with.

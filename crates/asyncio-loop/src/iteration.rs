@@ -237,6 +237,9 @@ impl LoopInner {
         }
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
+        if header.flags().get(Flag::WAITING_TARGET) {
+            drop(header.take_waiting_target());
+        }
         let previous = self.current.replace(Some(task.clone()));
         let finished = match main {
             Some((main_task, step)) if *main_task == task.as_ptr() => step(),
@@ -257,6 +260,7 @@ impl LoopInner {
         let header = task.task.header();
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
+        drop(header.take_waiting_target());
         if header.flags().get(Flag::IS_MAIN) {
             // run_until_complete's done callback (added first): stop after this iteration's
             // successor has run, as asyncio's `_run_until_complete_cb`.

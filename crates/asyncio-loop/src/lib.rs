@@ -110,7 +110,8 @@ mod unix;
 #[cfg(all(test, loom))]
 mod loom_models;
 
-pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally};
+pub use cancel_state::CancelTarget;
+pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
 pub use current::{
     all_tasks, create_task, create_task_named, create_try_task, current_task, get_event_loop,
     get_running_loop, new_event_loop, set_event_loop,

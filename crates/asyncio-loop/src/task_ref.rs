@@ -30,6 +30,11 @@ pub(crate) fn request_cancel(task: &TaskRc, message: Option<Arc<str>>) -> bool {
     {
         return true;
     }
+    if let Some(target) = header.take_waiting_target()
+        && target.cancel()
+    {
+        return true;
+    }
     if let Some(event_loop) = loop_of(&header.wake.shared) {
         event_loop.queue.schedule(task);
     }

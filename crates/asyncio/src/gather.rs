@@ -18,7 +18,7 @@
 //! Dropping a gather that is not done cancels its children, as cancelling the task that
 //! awaits it does in asyncio.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -27,7 +27,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use asyncio_loop::{InvalidStateError, Task, TaskError, TaskRef, get_event_loop};
+use asyncio_loop::{
+    CancelTarget, InvalidStateError, Task, TaskError, TaskRef, get_event_loop, note_waiting_on,
+};
 
 use crate::child::{Child, Notify};
 use crate::outer::Outer;
@@ -163,9 +165,42 @@ trait Flavour {
     fn output(outcome: Result<Vec<Self::Value>, Self::Error>) -> Self::Output;
 }
 
+/// What cancelling the task that awaits a gather cancels first: the children, as
+/// asyncio's `Task.cancel()` cancels the gather's outer future in `_fut_waiter`. The task's
+/// own cancellation then waits for the children's cleanup.
+pub(crate) struct ChildrenTarget {
+    tasks: Vec<TaskRef>,
+    requested: Cell<bool>,
+}
+
+impl ChildrenTarget {
+    pub(crate) fn new(tasks: Vec<TaskRef>) -> Rc<ChildrenTarget> {
+        Rc::new(ChildrenTarget {
+            tasks,
+            requested: Cell::new(false),
+        })
+    }
+
+    /// Whether the awaiting task's cancellation cancelled a child.
+    pub(crate) fn requested(&self) -> bool {
+        self.requested.get()
+    }
+}
+
+impl CancelTarget for ChildrenTarget {
+    fn cancel(&self) -> bool {
+        let any = cancel_tasks(self.tasks.clone());
+        if any {
+            self.requested.set(true);
+        }
+        any
+    }
+}
+
 /// The children of a gather and what it knows of them.
 struct Core<K: Flavour> {
     notify: Rc<Notify>,
+    target: Rc<ChildrenTarget>,
     /// In a cell because asyncio's `done()`, `result()` and `cancel()` take `&self`, and
     /// each needs the children's outcomes taken first (see `outer.rs`).
     state: RefCell<State<K>>,
@@ -193,11 +228,12 @@ where
 
     fn watch(tasks: impl IntoIterator<Item = Task<K::Child>>) -> Self {
         let notify = Notify::new();
-        let children = tasks
+        let children: Vec<_> = tasks
             .into_iter()
             .enumerate()
             .map(|(index, task)| Child::new(task, index, &notify))
             .collect();
+        let target = ChildrenTarget::new(children.iter().map(Child::task_ref).collect());
         let state = State {
             children,
             values: Vec::new(),
@@ -205,6 +241,7 @@ where
         };
         Core {
             notify,
+            target,
             state: RefCell::new(state),
         }
     }
@@ -242,7 +279,7 @@ impl<K: Flavour> Core<K> {
         if !state.children.iter().all(Child::is_taken) {
             return false;
         }
-        let cancelled = state.outer.cancel_requested();
+        let cancelled = state.outer.cancel_requested() || self.target.requested();
         let outcome = match K::cancelled() {
             Some(error) if cancelled => Err(error),
             _ => Ok(std::mem::take(&mut state.values)
@@ -259,6 +296,7 @@ impl<K: Flavour> Core<K> {
         if self.settle() {
             Poll::Ready(self.state.get_mut().outer.take_polled())
         } else {
+            note_waiting_on(Rc::clone(&self.target) as Rc<dyn CancelTarget>);
             Poll::Pending
         }
     }

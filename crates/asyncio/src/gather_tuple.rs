@@ -10,10 +10,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use asyncio_loop::{InvalidStateError, TaskError, TaskRef, get_event_loop};
+use asyncio_loop::{InvalidStateError, TaskError, TaskRef, get_event_loop, note_waiting_on};
 
 use crate::child::{Child, Notify};
-use crate::gather::cancel_tasks;
+use crate::gather::{ChildrenTarget, cancel_tasks};
 use crate::outer::Outer;
 
 /// asyncio's `gather(a, b, c)` for futures of different types: runs each as a task,
@@ -71,6 +71,9 @@ pub struct GatherTuple<S: Slots> {
     notify: Rc<Notify>,
     /// In a cell for `done()`, `result()` and `cancel()`, which take `&self` (`outer.rs`).
     state: RefCell<TupleState<S>>,
+    /// What cancelling the awaiting task cancels first (see `gather.rs`), made at the first
+    /// pending poll.
+    target: Option<Rc<ChildrenTarget>>,
 }
 
 struct TupleState<S: Slots> {
@@ -89,6 +92,7 @@ pub fn __gather_tuple<S: Slots>(make: impl FnOnce(&Rc<Notify>) -> S) -> GatherTu
             slots,
             outer: Outer::new(),
         }),
+        target: None,
     }
 }
 
@@ -123,7 +127,8 @@ impl<S: Slots> GatherTuple<S> {
         if !state.slots.complete() {
             return false;
         }
-        if state.outer.cancel_requested() {
+        let awaiter_cancelled = self.target.as_ref().is_some_and(|t| t.requested());
+        if state.outer.cancel_requested() || awaiter_cancelled {
             state.outer.set(Err(TaskError::Cancelled), true);
         } else {
             let outputs = state.slots.outputs();
@@ -184,10 +189,19 @@ impl<S: Slots> Future for GatherTuple<S> {
         let this = self.get_mut();
         this.notify.register(cx);
         if this.settle() {
-            Poll::Ready(this.state.get_mut().outer.take_polled())
-        } else {
-            Poll::Pending
+            return Poll::Ready(this.state.get_mut().outer.take_polled());
         }
+        let target = match &this.target {
+            Some(target) => Rc::clone(target),
+            None => {
+                let unfinished = this.state.get_mut().slots.unfinished();
+                let target = ChildrenTarget::new(unfinished);
+                this.target = Some(Rc::clone(&target));
+                target
+            }
+        };
+        note_waiting_on(target);
+        Poll::Pending
     }
 }
 

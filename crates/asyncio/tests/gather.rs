@@ -448,3 +448,71 @@ fn result_cloned_leaves_the_outcome_for_later() {
     );
     close(event_loop);
 }
+
+async fn cleaning_child(log: std::rc::Rc<std::cell::RefCell<Vec<String>>>, name: &'static str) {
+    if let Err(cancelled) =
+        asyncio::catch_cancelled(asyncio::sleep(Duration::from_secs(3600))).await
+    {
+        log.borrow_mut().push(format!("{name} cleanup"));
+        asyncio::sleep(Duration::ZERO).await;
+        log.borrow_mut().push(format!("{name} cleanup done"));
+        cancelled.reraise::<()>().await;
+    }
+}
+
+/// Pinned to tests/python/gather_cancel_order.py (CPython 3.11), for `gather` and
+/// `gather!`: the awaiter's cleanup comes after its children's.
+#[test]
+fn a_cancelled_awaiter_cleans_up_after_the_gathered_children() {
+    for tuple in [false, true] {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let l = log.clone();
+        asyncio::run(async move {
+            let inner = l.clone();
+            let t = asyncio::create_task(async move {
+                let gathered = async {
+                    if tuple {
+                        let _ = asyncio::gather!(
+                            cleaning_child(inner.clone(), "a"),
+                            cleaning_child(inner.clone(), "b")
+                        )
+                        .await;
+                    } else {
+                        let children = [
+                            cleaning_child(inner.clone(), "a"),
+                            cleaning_child(inner.clone(), "b"),
+                        ];
+                        let _ = asyncio::gather(children).await;
+                    }
+                };
+                if let Err(cancelled) = asyncio::catch_cancelled(gathered).await {
+                    inner.borrow_mut().push("awaiter cleanup".to_owned());
+                    cancelled.reraise::<()>().await;
+                }
+            });
+            asyncio::sleep(Duration::ZERO).await;
+            asyncio::sleep(Duration::ZERO).await;
+            t.cancel();
+            let probe = t.as_ref();
+            if t.await.is_err() {
+                l.borrow_mut().push(format!(
+                    "awaiter cancelled {}",
+                    if probe.cancelled() { "True" } else { "False" }
+                ));
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            *log.borrow(),
+            [
+                "a cleanup",
+                "b cleanup",
+                "a cleanup done",
+                "b cleanup done",
+                "awaiter cleanup",
+                "awaiter cancelled True"
+            ],
+            "gather! used: {tuple}"
+        );
+    }
+}
