@@ -333,26 +333,32 @@ pub(crate) enum Expiry {
     Drop,
     /// The future is awaiting a task, now being cancelled: wait for it to end.
     Forwarded,
+    /// The future is awaiting a [`CancelTarget`] (a gather), now cancelled: wait for the
+    /// future to end, with the cancellation as its outcome.
+    ForwardedTarget,
     /// A cancellation is on its way to the scopes inside: poll the future with it.
     Delivered,
 }
 
 /// The deadline of the timeout `origin` passed. `awaited` is the task its future was
 /// found suspended on, if any (see [`forget_awaited`] and [`awaited_task`]).
-pub(crate) fn expire(origin: usize, awaited: Option<TaskRc>) -> Expiry {
+pub(crate) fn expire(origin: usize, awaited: Option<Awaited>) -> Expiry {
     let Some(task) = running_task() else {
         return Expiry::Drop;
     };
     let header = task.header();
-    if let Some(awaited) = awaited.filter(|t| !t.header().done()) {
-        request_cancel(&awaited, None);
-        update(header, |state| {
-            state.forwarded.retain(|(o, _)| *o != origin);
-            state.forwarded.push((origin, awaited));
-        });
-        return Expiry::Forwarded;
+    match awaited {
+        Some(Awaited::Task(awaited)) if !awaited.header().done() => {
+            request_cancel(&awaited, None);
+            update(header, |state| {
+                state.forwarded.retain(|(o, _)| *o != origin);
+                state.forwarded.push((origin, awaited));
+            });
+            Expiry::Forwarded
+        }
+        Some(Awaited::Target(target)) if target.cancel() => Expiry::ForwardedTarget,
+        _ => deliver_timeout(header, origin),
     }
-    deliver_timeout(header, origin)
 }
 
 /// Sends the timeout `origin`'s cancellation to the scopes inside it, if there are any.
@@ -415,19 +421,32 @@ pub(crate) fn take_own(origin: usize) -> bool {
     }
 }
 
-/// Forgets which task the running task's step is suspended on, so that the next poll
-/// says afresh (a timeout asks about its own future only).
+/// What a task's step was found suspended on, for cancellation to go to first.
+pub(crate) enum Awaited {
+    Task(TaskRc),
+    Target(Rc<dyn CancelTarget>),
+}
+
+/// Forgets what the running task's step is suspended on, so that the next poll says
+/// afresh (a timeout asks about its own future only).
 pub(crate) fn forget_awaited() {
     if let Some(task) = running_task() {
         drop(task.header().local.waiting_on.take());
+        drop(task.header().take_waiting_target());
     }
 }
 
-/// The task the running task's step was last found suspended on.
-pub(crate) fn awaited_task() -> Option<TaskRc> {
+/// What the running task's step was last found suspended on.
+pub(crate) fn awaited() -> Option<Awaited> {
     let task = running_task()?;
-    let cell = &task.header().local.waiting_on;
+    let header = task.header();
+    let cell = &header.local.waiting_on;
     let awaited = cell.take();
     cell.set(awaited.clone());
-    awaited
+    if let Some(task) = awaited {
+        return Some(Awaited::Task(task));
+    }
+    let target = header.take_waiting_target()?;
+    header.set_waiting_target(Rc::clone(&target));
+    Some(Awaited::Target(target))
 }

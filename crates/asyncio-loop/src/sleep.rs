@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::catch::{
-    Expiry, after_forwarded, awaited_task, expire, forget_awaited, forwarded_cancelled, take_own,
+    Expiry, after_forwarded, awaited, expire, forget_awaited, forwarded_cancelled, take_own,
 };
 use crate::error::TimeoutError;
 use crate::running::running_loop;
@@ -280,6 +280,9 @@ enum Phase {
     Running,
     /// The future was awaiting a task, which is being cancelled: wait for its end.
     Forwarded,
+    /// The future was awaiting a gather (a `CancelTarget`), now cancelled: its end is the
+    /// timeout.
+    ForwardedTarget,
     /// The cancellation went to the catch scopes inside: wait for the future to end or to
     /// pass it back.
     Delivered,
@@ -360,7 +363,7 @@ impl<F: Future> Timeout<F> {
         cx: &mut Context<'_>,
     ) -> Poll<<Self as Future>::Output> {
         let origin = Self::origin(&this);
-        let awaited = if awaited_task().is_some() {
+        let awaited = if awaited().is_some() {
             // Some poll of this step awaited a task: poll the future once more to learn
             // whether it was this one.
             forget_awaited();
@@ -369,7 +372,7 @@ impl<F: Future> Timeout<F> {
                 this.future.set(None);
                 return Poll::Ready(Ok(output));
             }
-            awaited_task()
+            awaited()
         } else {
             None
         };
@@ -377,6 +380,10 @@ impl<F: Future> Timeout<F> {
             Expiry::Drop => Self::give_up(this),
             Expiry::Forwarded => {
                 *this.phase = Phase::Forwarded;
+                Poll::Pending
+            }
+            Expiry::ForwardedTarget => {
+                *this.phase = Phase::ForwardedTarget;
                 Poll::Pending
             }
             Expiry::Delivered => {
@@ -411,9 +418,15 @@ impl<F: Future> Timeout<F> {
                             *this.phase = Phase::Delivered;
                             Self::poll_expired(this, cx)
                         }
-                        Expiry::Drop | Expiry::Forwarded => Self::give_up(this),
+                        Expiry::Drop | Expiry::Forwarded | Expiry::ForwardedTarget => {
+                            Self::give_up(this)
+                        }
                     }
                 }
+                Poll::Pending => Poll::Pending,
+            },
+            Phase::ForwardedTarget => match polled {
+                Poll::Ready(_) => Self::give_up(this),
                 Poll::Pending => Poll::Pending,
             },
             _ => match polled {

@@ -516,3 +516,33 @@ fn a_cancelled_awaiter_cleans_up_after_the_gathered_children() {
         );
     }
 }
+
+#[test]
+fn wait_for_a_gather_reports_after_the_children_cleanup() {
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let l = log.clone();
+    asyncio::run(async move {
+        let children = [
+            cleaning_child(l.clone(), "c"),
+            cleaning_child(l.clone(), "d"),
+        ];
+        let gathered = asyncio::gather(children);
+        if asyncio::wait_for(Duration::from_millis(10), gathered)
+            .await
+            .is_err()
+        {
+            l.borrow_mut().push("TimeoutError".to_owned());
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "c cleanup",
+            "d cleanup",
+            "c cleanup done",
+            "d cleanup done",
+            "TimeoutError"
+        ]
+    );
+}

@@ -30,3 +30,13 @@ async def main():
         print('awaiter cancelled', t.cancelled())
 
 asyncio.run(main())
+
+# wait_for on a gather: the timeout comes after the children's cleanup.
+# Expected trace of tests/gather.rs::wait_for_a_gather_reports_after_the_children_cleanup.
+async def timed():
+    try:
+        await asyncio.wait_for(asyncio.gather(child('c'), child('d')), 0.01)
+    except asyncio.TimeoutError:
+        print('TimeoutError')
+
+asyncio.run(timed())
