@@ -5,8 +5,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use asyncio_loop::{
-    EventLoop, InvalidStateError, RunError, TaskError, create_task, create_task_named,
-    get_event_loop, get_running_loop, set_event_loop, shield, sleep,
+    CancelledError, EventLoop, InvalidStateError, IoError, RunError, TaskError, create_task,
+    create_task_named, get_event_loop, get_running_loop, set_event_loop, shield, sleep,
 };
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than a few seconds.
@@ -134,6 +134,14 @@ fn a_closed_loop_refuses_to_run() {
     assert_eq!(event_loop.run_forever(), Err(RunError::Closed));
     assert_eq!(event_loop.run_once(), Err(RunError::Closed));
     assert_eq!(RunError::Closed.to_string(), "Event loop is closed");
+    assert_eq!(RunError::Cancelled.to_string(), CancelledError.to_string());
+    #[cfg(unix)]
+    {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let refused = event_loop.add_reader(&a, || {}).unwrap_err();
+        assert!(matches!(refused, IoError::Closed));
+        assert_eq!(refused.to_string(), "Event loop is closed");
+    }
     assert_eq!(event_loop.close(), Ok(()), "close is idempotent");
     assert_eq!(
         event_loop.handle().call_soon_threadsafe(|| {}),
@@ -184,7 +192,8 @@ fn results_asked_too_early_or_set_twice() {
     assert!(future.result().is_err());
     future.set_result(1).unwrap();
     let twice: Result<(), InvalidStateError> = future.set_result(2);
-    assert!(twice.is_err());
+    // CPython's C Future: `InvalidStateError('invalid state')`.
+    assert_eq!(twice.unwrap_err().to_string(), "invalid state");
     assert!(!future.cancel());
     assert_eq!(future.result(), Ok(Ok(1)));
 }
