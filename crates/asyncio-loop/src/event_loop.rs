@@ -201,7 +201,19 @@ impl EventLoop {
     }
 
     /// Schedules `f` to run in the next iteration, after what is already ready (FIFO).
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's `RuntimeError` message, "Event loop is closed": the
+    /// callback could never run. A panic rather than a `Result`, as for every scheduling
+    /// call on the loop's own thread (`call_later`, `call_at`): it is the caller's mistake
+    /// (the loop's thread knows whether it closed its loop), and a `Result` would make every
+    /// correct `call_soon` unwrap. [`LoopHandle::call_soon_threadsafe`] returns
+    /// `Err(RunError::Closed)` instead: another thread cannot know, without a race, that
+    /// the loop is still open.
+    #[track_caller]
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        self.check_closed();
         Handle {
             callback: self.inner.call_soon(f),
         }
@@ -210,12 +222,25 @@ impl EventLoop {
     /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
     /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
     /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's message, "Event loop is closed" (see
+    /// [`call_soon`](Self::call_soon)).
+    #[track_caller]
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
         self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's message, "Event loop is closed" (see
+    /// [`call_soon`](Self::call_soon)).
+    #[track_caller]
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
+        self.check_closed();
         let callback = CallbackCell::new_rc(f);
         let timer = self
             .inner
@@ -225,6 +250,14 @@ impl EventLoop {
             when,
             timer,
             event_loop: Rc::downgrade(&self.inner),
+        }
+    }
+
+    /// asyncio's `_check_closed`: the scheduling calls' panic on a closed loop.
+    #[track_caller]
+    fn check_closed(&self) {
+        if self.is_closed() {
+            closed_loop();
         }
     }
 
@@ -378,6 +411,14 @@ impl fmt::Debug for EventLoop {
             py_bool(self.get_debug())
         )
     }
+}
+
+/// The panic of a scheduling call on a closed loop, kept out of line.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn closed_loop() -> ! {
+    panic!("{}", RunError::Closed)
 }
 
 fn py_bool(b: bool) -> &'static str {

@@ -154,6 +154,33 @@ fn a_closed_loop_refuses_to_run() {
     );
 }
 
+/// asyncio's `call_soon`, `call_later` and `call_at` raise `RuntimeError('Event loop is
+/// closed')`; here they panic with it (the callback used to be dropped silently), and
+/// `call_soon_threadsafe` returns it.
+#[test]
+fn scheduling_on_a_closed_loop_panics_with_asyncios_message() {
+    let event_loop = EventLoop::new();
+    event_loop.close().unwrap();
+    let message_of = |f: &dyn Fn()| -> String {
+        let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("it panics");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap()
+    };
+    let soon = message_of(&|| drop(event_loop.call_soon(|| {})));
+    let later = message_of(&|| drop(event_loop.call_later(Duration::ZERO, || {})));
+    let at = message_of(&|| drop(event_loop.call_at(std::time::Instant::now(), || {})));
+    for message in [soon, later, at] {
+        assert_eq!(message, "Event loop is closed");
+    }
+    assert_eq!(
+        event_loop.handle().call_soon_threadsafe(|| {}),
+        Err(RunError::Closed)
+    );
+}
+
 #[test]
 fn stopping_before_the_future_completes_is_an_error() {
     let event_loop = EventLoop::new();
