@@ -3,6 +3,7 @@
 //! `iteration.rs` over the state of `scheduler.rs`; descriptor methods are in `io.rs`.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::Rc;
@@ -23,7 +24,7 @@ use crate::raw::new_task;
 use crate::remote::LoopHandle;
 use crate::running::{Running, check_can_run};
 use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
-use crate::shared::WakeHook;
+use crate::shared::{LoopId, WakeHook};
 use crate::task::Task;
 use crate::task_ref::TaskRef;
 use crate::timers::{TimerEntry, saturating_add};
@@ -188,6 +189,12 @@ impl EventLoop {
             self.inner.shutdown();
         }
         Ok(())
+    }
+
+    /// The loop's identity: unique in the process, never reused, and the same as its
+    /// [`LoopHandle`]'s on any thread.
+    pub fn id(&self) -> LoopId {
+        self.inner.shared.id()
     }
 
     /// Whether the loop is running.
@@ -432,6 +439,13 @@ impl PartialEq for EventLoop {
 }
 
 impl Eq for EventLoop {}
+
+/// By [`id`](EventLoop::id), as its equality (one loop, one id).
+impl Hash for EventLoop {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
 
 /// The main task of a `run_until_complete`, registered (and its first step queued) for the
 /// run's duration. Dropping it takes the task out of the registry and aborts it, on every

@@ -118,6 +118,7 @@ pub use exception::ExceptionContext;
 pub use future::Future;
 pub use handle::{Handle, TimerHandle};
 pub use remote::{ConcurrentFuture, LoopHandle};
+pub use shared::LoopId;
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
 #[cfg(unix)]

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -15,9 +16,13 @@ use pin_project_lite::pin_project;
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
 use crate::exception::ExceptionContext;
 use crate::running::running_loop;
-use crate::shared::{Injected, Shared};
+use crate::shared::{Injected, LoopId, Shared};
 
 /// A `Send + Sync` handle to a loop, for other threads.
+///
+/// Handles compare (and hash) by the loop they reach: two handles of one loop are equal
+/// wherever they were made, those of two loops never are, even after one was dropped (the
+/// loop's [`LoopId`] is never reused).
 ///
 /// ```
 /// use asyncio_loop::EventLoop;
@@ -94,11 +99,36 @@ impl LoopHandle {
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
+
+    /// The loop's identity, as [`EventLoop::id`](crate::EventLoop::id) gives it on the
+    /// loop's thread.
+    pub fn id(&self) -> LoopId {
+        self.shared.id()
+    }
+}
+
+impl PartialEq for LoopHandle {
+    fn eq(&self, other: &LoopHandle) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for LoopHandle {}
+
+impl Hash for LoopHandle {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
 }
 
 impl fmt::Debug for LoopHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<LoopHandle closed={}>", self.is_closed())
+        write!(
+            f,
+            "<LoopHandle id={} closed={}>",
+            self.id(),
+            self.is_closed()
+        )
     }
 }
 
