@@ -19,7 +19,7 @@ use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
-use crate::iteration::MainStep;
+use crate::iteration::{Main, MainStep};
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
 use crate::running::{Running, check_can_run};
@@ -72,6 +72,9 @@ impl EventLoop {
     /// The future is wrapped as the main task (named `Task-N` like any task) and polled in
     /// place, so it needs no `'static`. As in asyncio, the loop returns after the iteration
     /// that follows the main task's completion, so other tasks ready then get their step.
+    /// A [`Task`] or a [`Future`] given directly is, as in asyncio, not wrapped: the loop
+    /// returns after the iteration that follows its completion, and after one iteration
+    /// when it is done already.
     /// A panic in `future` is resumed from here once the loop is left consistent (not
     /// running). Errors: [`RunError::Closed`], [`RunError::AlreadyRunning`],
     /// [`RunError::NestedRun`], [`RunError::StoppedBeforeComplete`] (`stop()` was called
@@ -86,7 +89,7 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main_task = MainTask::register(inner);
+        let main_task = MainTask::register(inner, !is_asyncio_future::<F>());
         let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
@@ -123,7 +126,15 @@ impl EventLoop {
                 }
             }
         };
-        let mut main_step: MainStep<'_> = Some((main.as_ptr(), &mut step));
+        let direct = is_asyncio_future::<F>();
+        let mut main_step: MainStep<'_> = Some(Main {
+            task: main.as_ptr(),
+            step: &mut step,
+            stop_in_step: direct,
+        });
+        if direct {
+            inner.step_main_now(main, &mut main_step);
+        }
         loop {
             inner.run_once(&mut main_step, None);
             if inner.stopping.get() {
@@ -458,12 +469,41 @@ struct MainTask<'a> {
 }
 
 impl<'a> MainTask<'a> {
-    fn register(inner: &'a LoopInner) -> MainTask<'a> {
+    /// `schedule`: queue its first step (a coroutine's), rather than running it at once
+    /// (one of asyncio's futures: see `LoopInner::step_main_now`).
+    fn register(inner: &'a LoopInner, schedule: bool) -> MainTask<'a> {
         let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
         inner.tasks.borrow_mut().insert(task.clone());
-        inner.schedule(&task);
+        if schedule {
+            inner.schedule(&task);
+        }
         MainTask { inner, task }
     }
+}
+
+/// Whether `F` is one of asyncio's futures, a [`Task`] or a [`Future`] (or a `&mut` to
+/// one), which `run_until_complete` runs as asyncio runs a future it is given (its stop
+/// callback added to the future itself) rather than as a coroutine (wrapped in a task,
+/// one iteration more).
+///
+/// Rust has no specialization, so the type is recognised by its name: the prefix of
+/// `Task<()>`'s and `Future<()>`'s names, as the compiler spells them in this build. Only
+/// a type of this crate has it; a compiler that spelled names without their paths would
+/// let other types called `Task<..>` or `Future<..>` in, costing them one iteration, and
+/// the ordering test `run_until_complete_of_a_future` would say so. An `async` block
+/// awaiting a task stays a coroutine, as in asyncio.
+fn is_asyncio_future<F: ?Sized>() -> bool {
+    fn generic_prefix(of_unit: &'static str) -> &'static str {
+        of_unit.strip_suffix("()>").unwrap_or(of_unit)
+    }
+    let name = std::any::type_name::<F>();
+    let name = name.strip_prefix("&mut ").unwrap_or(name);
+    [
+        generic_prefix(std::any::type_name::<Task<()>>()),
+        generic_prefix(std::any::type_name::<Future<()>>()),
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
 }
 
 impl Drop for MainTask<'_> {
@@ -494,5 +534,26 @@ impl std::future::Future for AllDone {
             }
         }
         Poll::Ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asyncio_futures_are_recognised_by_their_type_alone() {
+        assert!(is_asyncio_future::<Task<u8>>());
+        assert!(is_asyncio_future::<Task<Vec<String>>>());
+        assert!(is_asyncio_future::<Future<&str>>());
+        assert!(is_asyncio_future::<&mut Task<u8>>());
+        assert!(!is_asyncio_future::<std::future::Ready<Task<u8>>>());
+        assert!(!is_asyncio_future::<crate::ConcurrentFuture<u8>>());
+        assert!(!is_asyncio_future::<crate::Shield<u8>>());
+        fn name_of<F>(_: &F) -> bool {
+            is_asyncio_future::<F>()
+        }
+        let coroutine = async { 1 };
+        assert!(!name_of(&coroutine), "an async block is a coroutine");
     }
 }
