@@ -1,6 +1,6 @@
 //! Layer 4 (the public surface): [`Future`], asyncio's settable future (`loop.create_future()`), shared by clones.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -18,15 +18,24 @@ enum FutureState<T> {
 type FutureCallback<T> = Box<dyn FnOnce(&Future<T>)>;
 
 enum Action<T> {
-    Callback(FutureCallback<T>),
+    Callback(DoneCallbackId, FutureCallback<T>),
     Waker(Waker),
 }
 
 struct Inner<T> {
     state: RefCell<FutureState<T>>,
     actions: RefCell<Vec<Action<T>>>,
+    /// The id of the next done callback added.
+    next_callback: Cell<u64>,
     event_loop: Weak<LoopInner>,
 }
+
+/// A done callback of a [`Future`], as [`Future::add_done_callback`] returns it, for
+/// [`Future::remove_done_callback`]. asyncio finds the callback to remove by the function
+/// object; a Rust closure has no identity to compare, so each registration gets this id
+/// (unique among the future's callbacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId(u64);
 
 /// A result some code sets later and other code awaits (asyncio's `Future`). Clones share
 /// the same state. Completing it wakes its awaiters (their steps run the next iteration)
@@ -63,6 +72,7 @@ impl<T: 'static> Future<T> {
             inner: Rc::new(Inner {
                 state: RefCell::new(FutureState::Pending),
                 actions: RefCell::new(Vec::new()),
+                next_callback: Cell::new(0),
                 event_loop,
             }),
         }
@@ -105,16 +115,46 @@ impl<T: 'static> Future<T> {
     }
 
     /// Runs `callback` with the future (through `call_soon`) once it is done; next
-    /// iteration if it already is.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) {
+    /// iteration if it already is. Returns the registration's id, for
+    /// [`remove_done_callback`](Self::remove_done_callback).
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) -> DoneCallbackId {
+        let id = DoneCallbackId(self.inner.next_callback.get());
+        self.inner.next_callback.set(id.0 + 1);
         if self.done() {
             self.schedule(Box::new(callback));
         } else {
             self.inner
                 .actions
                 .borrow_mut()
-                .push(Action::Callback(Box::new(callback)));
+                .push(Action::Callback(id, Box::new(callback)));
         }
+        id
+    }
+
+    /// Removes the done callback `id` (asyncio's `remove_done_callback`): it will not run,
+    /// and it is dropped now. Returns how many callbacks were removed, as asyncio does: 1,
+    /// or 0 when it is not there any more (removed already, or scheduled because the
+    /// future is done: asyncio too empties the list when it schedules the callbacks).
+    ///
+    /// ```
+    /// let event_loop = asyncio_loop::EventLoop::new();
+    /// let future = event_loop.create_future::<u8>();
+    /// let id = future.add_done_callback(|_| unreachable!("removed"));
+    /// assert_eq!(future.remove_done_callback(id), 1);
+    /// assert_eq!(future.remove_done_callback(id), 0);
+    /// future.set_result(1).unwrap();
+    /// event_loop.run_until_complete(future).unwrap().unwrap();
+    /// ```
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        let removed = {
+            let mut actions = self.inner.actions.borrow_mut();
+            let at = actions
+                .iter()
+                .position(|action| matches!(action, Action::Callback(of, _) if *of == id));
+            at.map(|at| actions.remove(at))
+        };
+        // Dropped outside the borrow: the closure's captures may reach this future.
+        usize::from(removed.is_some())
     }
 
     fn schedule(&self, callback: FutureCallback<T>) {
@@ -129,7 +169,7 @@ impl<T: 'static> Future<T> {
         for action in actions {
             match action {
                 Action::Waker(waker) => waker.wake(),
-                Action::Callback(callback) => self.schedule(callback),
+                Action::Callback(_, callback) => self.schedule(callback),
             }
         }
     }

@@ -115,7 +115,7 @@ pub use error::{
 };
 pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
-pub use future::Future;
+pub use future::{DoneCallbackId, Future};
 pub use handle::{Handle, TimerHandle};
 pub use remote::{ConcurrentFuture, LoopHandle};
 pub use shared::LoopId;
