@@ -32,6 +32,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["task_ref", "registry", "timers", "reactor"],
     ),
     ("L2 parts: the exception context", &["exception"]),
+    (
+        "L2 parts: a result any thread completes (ConcurrentFuture)",
+        &["concurrent"],
+    ),
     ("L2 parts: Task<T>", &["task"]),
     ("L3 iteration: the loop's state (LoopInner)", &["scheduler"]),
     (

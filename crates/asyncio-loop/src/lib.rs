@@ -70,6 +70,7 @@ mod raw;
 mod ready;
 mod waker;
 // Layer 2, the parts the loop drives: task handles, timers, I/O registrations, the queue.
+mod concurrent;
 mod exception;
 #[cfg(unix)]
 mod reactor;
@@ -105,6 +106,7 @@ mod unix;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+pub use concurrent::{ConcurrentFuture, ConcurrentSetter};
 pub use current::{
     all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
     new_event_loop, set_event_loop,
@@ -115,9 +117,9 @@ pub use error::{
 };
 pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
-pub use future::{DoneCallbackId, Future};
+pub use future::{DoneCallbackId, Future, FutureSetter};
 pub use handle::{Handle, TimerHandle};
-pub use remote::{ConcurrentFuture, LoopHandle};
+pub use remote::LoopHandle;
 pub use shared::LoopId;
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -79,11 +79,11 @@ pub use wait_for::{shield, shield_task, wait_for};
 
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
-    CancelledError, ConcurrentFuture, DoneCallbackId, EventLoop, ExceptionContext, Future, Handle,
-    InvalidStateError, LoopHandle, LoopId, RunError, RuntimeError, Shield, Sleep, Task, TaskError,
-    TaskRef, Timeout, TimeoutError, TimerHandle, all_tasks, create_task, create_task_named,
-    current_task, get_event_loop, get_running_loop, new_event_loop, set_event_loop, sleep,
-    sleep_until, timeout, timeout_at,
+    CancelledError, ConcurrentFuture, ConcurrentSetter, DoneCallbackId, EventLoop,
+    ExceptionContext, Future, FutureSetter, Handle, InvalidStateError, LoopHandle, LoopId,
+    RunError, RuntimeError, Shield, Sleep, Task, TaskError, TaskRef, Timeout, TimeoutError,
+    TimerHandle, all_tasks, create_task, create_task_named, current_task, get_event_loop,
+    get_running_loop, new_event_loop, set_event_loop, sleep, sleep_until, timeout, timeout_at,
 };
 #[cfg(unix)]
 pub use asyncio_loop::{
