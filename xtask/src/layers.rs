@@ -40,6 +40,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["task_ref", "registry", "timers", "reactor"],
     ),
     ("L2 parts: the exception context", &["exception"]),
+    (
+        "L2 parts: a result any thread completes (ConcurrentFuture)",
+        &["concurrent"],
+    ),
     ("L2 parts: Task<T>", &["task"]),
     (
         "L2 parts: catch scopes; awaiting a task by reference; Err as exception",

@@ -30,6 +30,9 @@ const MIRI_LOOP_TESTS: &[&str] = &[
     "timers",
     "threads",
     "debug",
+    "future",
+    "bridge",
+    "identity",
 ];
 
 /// Memcheck over every test binary of the loop and the pool.
@@ -133,6 +136,10 @@ pub fn tsan() -> Result<(), String> {
             "wakers",
             "--test",
             "timers",
+            "--test",
+            "bridge",
+            "--test",
+            "identity",
         ],
         &["-p", "asyncio-pool", "--tests"],
         &["-p", "asyncio-sync", "--test", "threads"],

@@ -1,5 +1,7 @@
-//! The crate's error types. Each `Display` names the operation that failed, and where
-//! asyncio has a message for the same mistake, the message is asyncio's.
+//! The crate's error types. Where asyncio has a message for the same mistake, `Display`
+//! is asyncio's message, word for word (`RunError`, `RuntimeError`, `InvalidStateError`,
+//! `IoError`); which operation failed is in the variant (`Debug`), and a wrapped error is
+//! transparent (its message is this one's, its source the next).
 
 use std::any::Any;
 use std::fmt;
@@ -14,11 +16,17 @@ pub enum RunError {
     AlreadyRunning,
     /// The loop has been closed.
     Closed,
-    /// Another event loop is running on this thread.
+    /// Another event loop is running on this thread (`run_until_complete`, `run_forever`,
+    /// `run_once`).
     NestedRun,
+    /// The facade's `asyncio::run` was called while a loop runs on this thread.
+    NestedAsyncioRun,
+    /// The facade's `Runner::run` was called while a loop runs on this thread.
+    NestedRunnerRun,
     /// `run_until_complete`: the loop was stopped before the future completed.
     StoppedBeforeComplete,
-    /// `run_until_complete`: the main task was cancelled.
+    /// `run_until_complete`: the main task was cancelled (asyncio raises `CancelledError`,
+    /// whose message this displays).
     Cancelled,
     /// `close()` was called on a running loop.
     CloseRunning,
@@ -30,8 +38,12 @@ impl fmt::Display for RunError {
             RunError::AlreadyRunning => "This event loop is already running",
             RunError::Closed => "Event loop is closed",
             RunError::NestedRun => "Cannot run the event loop while another loop is running",
+            RunError::NestedAsyncioRun => {
+                "asyncio.run() cannot be called from a running event loop"
+            }
+            RunError::NestedRunnerRun => "Runner.run() cannot be called from a running event loop",
             RunError::StoppedBeforeComplete => "Event loop stopped before Future completed.",
-            RunError::Cancelled => "run_until_complete: the main task was cancelled",
+            RunError::Cancelled => return CancelledError::new().fmt(f),
             RunError::CloseRunning => "Cannot close a running event loop",
         })
     }
@@ -71,17 +83,17 @@ impl InvalidStateError {
     pub const NOT_SET: InvalidStateError = InvalidStateError {
         message: "Result is not set.",
     };
-    /// A result set on a future that is already done.
+    /// CPython's C `Future.set_result` on a done future.
     pub const ALREADY_DONE: InvalidStateError = InvalidStateError {
-        message: "invalid state: the future is already done",
+        message: "invalid state",
     };
-    /// A result asked for again after it was handed over (by `result()` or an await): a
-    /// Rust outcome moves out once, where asyncio's stays in the future.
+    /// Ours alone: a Python result can be read again, a Rust output is moved out once (by
+    /// `result()` or an await).
     pub const TAKEN: InvalidStateError = InvalidStateError {
         message: "Result was already taken.",
     };
 
-    /// The message, as asyncio would phrase it.
+    /// The message, as asyncio phrases it.
     pub fn message(&self) -> &'static str {
         self.message
     }
@@ -102,7 +114,8 @@ pub struct TimeoutError;
 
 impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("timeout: the deadline passed before the future completed")
+        // asyncio's `TimeoutError` has no message: its docstring.
+        f.write_str("Timeout expired")
     }
 }
 
@@ -151,30 +164,35 @@ impl CancelledError {
     }
 }
 
+/// `CancelledError`'s docstring, its text when it has no message.
+const CANCELLED: &str = "The Future or Task was cancelled.";
+
 impl fmt::Display for CancelledError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // asyncio's `str(CancelledError(msg))` is the message; without one we say what it
-        // is rather than print nothing.
-        f.write_str(self.message.as_deref().unwrap_or("cancelled"))
+        // asyncio's `str(CancelledError(msg))` is the message; without one, its docstring
+        // rather than nothing (as the other errors without a message here).
+        f.write_str(self.message.as_deref().unwrap_or(CANCELLED))
     }
 }
 
 impl std::error::Error for CancelledError {}
 
-/// Registering a file descriptor with the loop's reactor failed.
+/// Registering a file descriptor with the loop's reactor (`add_reader`, `add_writer`, a
+/// socket) failed.
 #[derive(Debug)]
 pub enum IoError {
-    /// The loop has been closed.
+    /// The loop has been closed ("Event loop is closed").
     Closed,
-    /// The operating system refused the registration.
+    /// The operating system refused the registration: transparent, as asyncio lets the
+    /// selector's `OSError` propagate.
     Register(std::io::Error),
 }
 
 impl fmt::Display for IoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            IoError::Closed => f.write_str("add_reader/add_writer: Event loop is closed"),
-            IoError::Register(e) => write!(f, "add_reader/add_writer: registration failed: {e}"),
+            IoError::Closed => RunError::Closed.fmt(f),
+            IoError::Register(e) => e.fmt(f),
         }
     }
 }
@@ -183,7 +201,7 @@ impl std::error::Error for IoError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             IoError::Closed => None,
-            IoError::Register(e) => Some(e),
+            IoError::Register(e) => e.source(),
         }
     }
 }
@@ -200,8 +218,8 @@ pub enum TaskError {
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TaskError::Cancelled => f.write_str("task: cancelled"),
-            TaskError::Panicked(panic) => write!(f, "task: {panic}"),
+            TaskError::Cancelled => f.write_str(CANCELLED),
+            TaskError::Panicked(panic) => write!(f, "{panic}"),
         }
     }
 }
@@ -264,3 +282,28 @@ impl fmt::Display for Panic {
 }
 
 impl std::error::Error for Panic {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn messages_are_asyncios_and_wrapped_errors_transparent() {
+        assert_eq!(IoError::Closed.to_string(), "Event loop is closed");
+        let refused = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "not permitted");
+        let error = IoError::Register(refused);
+        assert_eq!(
+            error.to_string(),
+            "not permitted",
+            "the OSError's own message"
+        );
+        assert!(error.source().is_none(), "its message is not printed twice");
+        assert!(format!("{error:?}").starts_with("Register("));
+        assert_eq!(InvalidStateError::ALREADY_DONE.to_string(), "invalid state");
+        assert_eq!(
+            RunError::NestedAsyncioRun.to_string(),
+            "asyncio.run() cannot be called from a running event loop"
+        );
+    }
+}

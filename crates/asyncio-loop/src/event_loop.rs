@@ -3,6 +3,7 @@
 //! `iteration.rs` over the state of `scheduler.rs`; descriptor methods are in `io.rs`.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
@@ -19,12 +20,12 @@ use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
-use crate::iteration::MainStep;
+use crate::iteration::{Main, MainStep};
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
 use crate::running::{Running, check_can_run};
 use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
-use crate::shared::WakeHook;
+use crate::shared::{LoopId, WakeHook};
 use crate::task::{Task, report_exception};
 use crate::task_ref::TaskRef;
 use crate::timers::{TimerEntry, saturating_add};
@@ -72,6 +73,9 @@ impl EventLoop {
     /// The future is wrapped as the main task (named `Task-N` like any task) and polled in
     /// place, so it needs no `'static`. As in asyncio, the loop returns after the iteration
     /// that follows the main task's completion, so other tasks ready then get their step.
+    /// A [`Task`] or a [`Future`] given directly is, as in asyncio, not wrapped: the loop
+    /// returns after the iteration that follows its completion, and after one iteration
+    /// when it is done already.
     /// A panic in `future` is resumed from here once the loop is left consistent (not
     /// running). Errors: [`RunError::Closed`], [`RunError::AlreadyRunning`],
     /// [`RunError::NestedRun`], [`RunError::StoppedBeforeComplete`] (`stop()` was called
@@ -86,7 +90,7 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main_task = MainTask::register(inner);
+        let main_task = MainTask::register(inner, !is_asyncio_future::<F>());
         let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
@@ -132,7 +136,15 @@ impl EventLoop {
                 }
             }
         };
-        let mut main_step: MainStep<'_> = Some((main.as_ptr(), &mut step));
+        let direct = is_asyncio_future::<F>();
+        let mut main_step: MainStep<'_> = Some(Main {
+            task: main.as_ptr(),
+            step: &mut step,
+            stop_in_step: direct,
+        });
+        if direct {
+            inner.step_main_now(main, &mut main_step);
+        }
         loop {
             inner.run_once(&mut main_step, None);
             if inner.stopping.get() {
@@ -200,6 +212,12 @@ impl EventLoop {
         Ok(())
     }
 
+    /// The loop's identity: unique in the process, never reused, and the same as its
+    /// [`LoopHandle`]'s on any thread.
+    pub fn id(&self) -> LoopId {
+        self.inner.shared.id()
+    }
+
     /// Whether the loop is running.
     pub fn is_running(&self) -> bool {
         self.inner.running.get()
@@ -211,7 +229,19 @@ impl EventLoop {
     }
 
     /// Schedules `f` to run in the next iteration, after what is already ready (FIFO).
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's `RuntimeError` message, "Event loop is closed": the
+    /// callback could never run. A panic rather than a `Result`, as for every scheduling
+    /// call on the loop's own thread (`call_later`, `call_at`): it is the caller's mistake
+    /// (the loop's thread knows whether it closed its loop), and a `Result` would make every
+    /// correct `call_soon` unwrap. [`LoopHandle::call_soon_threadsafe`] returns
+    /// `Err(RunError::Closed)` instead: another thread cannot know, without a race, that
+    /// the loop is still open.
+    #[track_caller]
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        self.check_closed();
         Handle {
             callback: self.inner.call_soon(f),
         }
@@ -220,12 +250,25 @@ impl EventLoop {
     /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
     /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
     /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's message, "Event loop is closed" (see
+    /// [`call_soon`](Self::call_soon)).
+    #[track_caller]
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
         self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's message, "Event loop is closed" (see
+    /// [`call_soon`](Self::call_soon)).
+    #[track_caller]
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
+        self.check_closed();
         let callback = CallbackCell::new_rc(f);
         let timer = self
             .inner
@@ -235,6 +278,14 @@ impl EventLoop {
             when,
             timer,
             event_loop: Rc::downgrade(&self.inner),
+        }
+    }
+
+    /// asyncio's `_check_closed`: the scheduling calls' panic on a closed loop.
+    #[track_caller]
+    fn check_closed(&self) {
+        if self.is_closed() {
+            closed_loop();
         }
     }
 
@@ -404,6 +455,14 @@ impl fmt::Debug for EventLoop {
     }
 }
 
+/// The panic of a scheduling call on a closed loop, kept out of line.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn closed_loop() -> ! {
+    panic!("{}", RunError::Closed)
+}
+
 fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
@@ -416,6 +475,13 @@ impl PartialEq for EventLoop {
 
 impl Eq for EventLoop {}
 
+/// By [`id`](EventLoop::id), as its equality (one loop, one id).
+impl Hash for EventLoop {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
 /// The main task of a `run_until_complete`, registered (and its first step queued) for the
 /// run's duration. Dropping it takes the task out of the registry and aborts it, on every
 /// way out of the run, an unwind included: left registered, it would stay a pending
@@ -427,12 +493,41 @@ struct MainTask<'a> {
 }
 
 impl<'a> MainTask<'a> {
-    fn register(inner: &'a LoopInner) -> MainTask<'a> {
+    /// `schedule`: queue its first step (a coroutine's), rather than running it at once
+    /// (one of asyncio's futures: see `LoopInner::step_main_now`).
+    fn register(inner: &'a LoopInner, schedule: bool) -> MainTask<'a> {
         let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
         inner.tasks.borrow_mut().insert(task.clone());
-        inner.schedule(&task);
+        if schedule {
+            inner.schedule(&task);
+        }
         MainTask { inner, task }
     }
+}
+
+/// Whether `F` is one of asyncio's futures, a [`Task`] or a [`Future`] (or a `&mut` to
+/// one), which `run_until_complete` runs as asyncio runs a future it is given (its stop
+/// callback added to the future itself) rather than as a coroutine (wrapped in a task,
+/// one iteration more).
+///
+/// Rust has no specialization, so the type is recognised by its name: the prefix of
+/// `Task<()>`'s and `Future<()>`'s names, as the compiler spells them in this build. Only
+/// a type of this crate has it; a compiler that spelled names without their paths would
+/// let other types called `Task<..>` or `Future<..>` in, costing them one iteration, and
+/// the ordering test `run_until_complete_of_a_future` would say so. An `async` block
+/// awaiting a task stays a coroutine, as in asyncio.
+fn is_asyncio_future<F: ?Sized>() -> bool {
+    fn generic_prefix(of_unit: &'static str) -> &'static str {
+        of_unit.strip_suffix("()>").unwrap_or(of_unit)
+    }
+    let name = std::any::type_name::<F>();
+    let name = name.strip_prefix("&mut ").unwrap_or(name);
+    [
+        generic_prefix(std::any::type_name::<Task<()>>()),
+        generic_prefix(std::any::type_name::<Future<()>>()),
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
 }
 
 impl Drop for MainTask<'_> {
@@ -463,5 +558,26 @@ impl std::future::Future for AllDone {
             }
         }
         Poll::Ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asyncio_futures_are_recognised_by_their_type_alone() {
+        assert!(is_asyncio_future::<Task<u8>>());
+        assert!(is_asyncio_future::<Task<Vec<String>>>());
+        assert!(is_asyncio_future::<Future<&str>>());
+        assert!(is_asyncio_future::<&mut Task<u8>>());
+        assert!(!is_asyncio_future::<std::future::Ready<Task<u8>>>());
+        assert!(!is_asyncio_future::<crate::ConcurrentFuture<u8>>());
+        assert!(!is_asyncio_future::<crate::Shield<u8>>());
+        fn name_of<F>(_: &F) -> bool {
+            is_asyncio_future::<F>()
+        }
+        let coroutine = async { 1 };
+        assert!(!name_of(&coroutine), "an async block is a coroutine");
     }
 }

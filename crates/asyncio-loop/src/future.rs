@@ -1,13 +1,22 @@
-//! Layer 4 (the public surface): [`Future`], asyncio's settable future (`loop.create_future()`), shared by clones.
+//! Layer 4 (the public surface): [`Future`], asyncio's settable future (`loop.create_future()`), shared by clones,
+//! and [`FutureSetter`], which sets it from another thread (asyncio's
+//! `loop.call_soon_threadsafe(fut.set_result, value)`).
 
-use std::cell::RefCell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::error::{CancelledError, InvalidStateError};
+use crate::error::{CancelledError, InvalidStateError, RunError};
+use crate::exception::ExceptionContext;
+use crate::running::running_loop;
 use crate::scheduler::LoopInner;
+use crate::shared::{Injected, Shared};
 
 enum FutureState<T> {
     Pending,
@@ -18,15 +27,24 @@ enum FutureState<T> {
 type FutureCallback<T> = Box<dyn FnOnce(&Future<T>)>;
 
 enum Action<T> {
-    Callback(FutureCallback<T>),
+    Callback(DoneCallbackId, FutureCallback<T>),
     Waker(Waker),
 }
 
 struct Inner<T> {
     state: RefCell<FutureState<T>>,
     actions: RefCell<Vec<Action<T>>>,
+    /// The id of the next done callback added.
+    next_callback: Cell<u64>,
     event_loop: Weak<LoopInner>,
 }
+
+/// A done callback of a [`Future`], as [`Future::add_done_callback`] returns it, for
+/// [`Future::remove_done_callback`]. asyncio finds the callback to remove by the function
+/// object; a Rust closure has no identity to compare, so each registration gets this id
+/// (unique among the future's callbacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId(u64);
 
 /// A result some code sets later and other code awaits (asyncio's `Future`). Clones share
 /// the same state. Completing it wakes its awaiters (their steps run the next iteration)
@@ -63,6 +81,7 @@ impl<T: 'static> Future<T> {
             inner: Rc::new(Inner {
                 state: RefCell::new(FutureState::Pending),
                 actions: RefCell::new(Vec::new()),
+                next_callback: Cell::new(0),
                 event_loop,
             }),
         }
@@ -105,16 +124,87 @@ impl<T: 'static> Future<T> {
     }
 
     /// Runs `callback` with the future (through `call_soon`) once it is done; next
-    /// iteration if it already is.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) {
+    /// iteration if it already is. Returns the registration's id, for
+    /// [`remove_done_callback`](Self::remove_done_callback).
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) -> DoneCallbackId {
+        let id = DoneCallbackId(self.inner.next_callback.get());
+        self.inner.next_callback.set(id.0 + 1);
         if self.done() {
             self.schedule(Box::new(callback));
         } else {
             self.inner
                 .actions
                 .borrow_mut()
-                .push(Action::Callback(Box::new(callback)));
+                .push(Action::Callback(id, Box::new(callback)));
         }
+        id
+    }
+
+    /// Removes the done callback `id` (asyncio's `remove_done_callback`): it will not run,
+    /// and it is dropped now. Returns how many callbacks were removed, as asyncio does: 1,
+    /// or 0 when it is not there any more (removed already, or scheduled because the
+    /// future is done: asyncio too empties the list when it schedules the callbacks).
+    ///
+    /// ```
+    /// let event_loop = asyncio_loop::EventLoop::new();
+    /// let future = event_loop.create_future::<u8>();
+    /// let id = future.add_done_callback(|_| unreachable!("removed"));
+    /// assert_eq!(future.remove_done_callback(id), 1);
+    /// assert_eq!(future.remove_done_callback(id), 0);
+    /// future.set_result(1).unwrap();
+    /// event_loop.run_until_complete(future).unwrap().unwrap();
+    /// ```
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        let removed = {
+            let mut actions = self.inner.actions.borrow_mut();
+            let at = actions
+                .iter()
+                .position(|action| matches!(action, Action::Callback(of, _) if *of == id));
+            at.map(|at| actions.remove(at))
+        };
+        // Dropped outside the borrow: the closure's captures may reach this future.
+        usize::from(removed.is_some())
+    }
+
+    /// A `Send` handle that sets this future's result (or cancels it) from any thread,
+    /// through the loop: asyncio's `loop.call_soon_threadsafe(fut.set_result, value)`,
+    /// without `unsafe` although the future itself never leaves this thread. The loop
+    /// keeps a clone of the future until the setter is used or dropped.
+    /// `Err(RunError::Closed)` if the future's loop is closed (or gone).
+    ///
+    /// ```
+    /// use asyncio_loop::EventLoop;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let future = event_loop.create_future::<String>();
+    /// let setter = future.threadsafe_setter().unwrap();
+    /// let worker = std::thread::spawn(move || setter.set_result("from a thread".into()));
+    /// assert_eq!(
+    ///     event_loop.run_until_complete(future),
+    ///     Ok(Ok("from a thread".to_owned()))
+    /// );
+    /// worker.join().unwrap().unwrap();
+    /// ```
+    pub fn threadsafe_setter(&self) -> Result<FutureSetter<T>, RunError>
+    where
+        T: Send,
+    {
+        let event_loop = self.inner.event_loop.upgrade();
+        let Some(event_loop) = event_loop.filter(|event_loop| !event_loop.is_closed()) else {
+            return Err(RunError::Closed);
+        };
+        let key = with_remote(&event_loop, |remote| {
+            let key = remote.next;
+            remote.next += 1;
+            remote.futures.insert(key, Box::new(self.clone()));
+            key
+        });
+        Ok(FutureSetter {
+            shared: Arc::clone(&event_loop.shared),
+            key,
+            armed: true,
+            value: PhantomData,
+        })
     }
 
     fn schedule(&self, callback: FutureCallback<T>) {
@@ -129,7 +219,7 @@ impl<T: 'static> Future<T> {
         for action in actions {
             match action {
                 Action::Waker(waker) => waker.wake(),
-                Action::Callback(callback) => self.schedule(callback),
+                Action::Callback(_, callback) => self.schedule(callback),
             }
         }
     }
@@ -175,5 +265,117 @@ impl<T> fmt::Debug for Future<T> {
             FutureState::Cancelled => "cancelled",
         };
         write!(f, "<Future {state}>")
+    }
+}
+
+/// Sets a loop's [`Future`] from any thread ([`Future::threadsafe_setter`]). Each call
+/// hands the loop a callback through its injection queue, as `call_soon_threadsafe` does,
+/// so the future is set in the loop's next iteration, on its thread; it is used once.
+/// Dropped unused, it leaves the future as it is (other code on the loop may still set
+/// it) and only lets the loop forget it.
+pub struct FutureSetter<T> {
+    shared: Arc<Shared>,
+    /// The future's entry in its loop's [`Remote`] table.
+    key: u64,
+    /// Until a callback that takes the entry out is on its way.
+    armed: bool,
+    /// `T` travels through `set_result`'s callback only, which requires `T: Send`.
+    value: PhantomData<fn(T)>,
+}
+
+impl<T: Send + 'static> FutureSetter<T> {
+    /// Sets the future's result in the loop's next iteration (asyncio's
+    /// `loop.call_soon_threadsafe(fut.set_result, value)`). If the future is done by then,
+    /// the loop's exception handler hears of the `InvalidStateError`, as asyncio's callback
+    /// raising it would be reported. `Err(RunError::Closed)` (the value dropped) if the loop
+    /// is closed.
+    pub fn set_result(self, value: T) -> Result<(), RunError> {
+        self.send(Some(value))
+    }
+
+    /// Cancels the future in the loop's next iteration (asyncio's
+    /// `loop.call_soon_threadsafe(fut.cancel)`); nothing happens if it is done by then.
+    /// `Err(RunError::Closed)` if the loop is closed.
+    pub fn cancel(self) -> Result<(), RunError> {
+        self.send(None)
+    }
+
+    fn send(mut self, value: Option<T>) -> Result<(), RunError> {
+        self.armed = false;
+        let key = self.key;
+        self.shared
+            .inject(Injected::Call(Box::new(move || {
+                complete_remote(key, value)
+            })))
+            .map_err(|_| RunError::Closed)
+    }
+}
+
+impl<T> Drop for FutureSetter<T> {
+    fn drop(&mut self) {
+        if self.armed {
+            let key = self.key;
+            // A closed loop has dropped its table already.
+            let forget = move || drop(running_loop().map(|l| take_remote(&l, key)));
+            let _ = self.shared.inject(Injected::Call(Box::new(forget)));
+        }
+    }
+}
+
+impl<T> fmt::Debug for FutureSetter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.armed { "armed" } else { "used" };
+        write!(f, "<FutureSetter loop={} {state}>", self.shared.id())
+    }
+}
+
+/// The futures of a loop that have a [`FutureSetter`] out, by key: how a setter's callback
+/// finds its future on the loop's thread (a `Future` is `!Send`, so the setter carries the
+/// key). One per loop, kept as the loop's extension, so it goes when the loop closes.
+#[derive(Default)]
+struct Remote {
+    next: u64,
+    futures: HashMap<u64, Box<dyn Any>>,
+}
+
+/// Runs `f` on `event_loop`'s table, made on first use. `f` runs no user code: what it
+/// takes out is dropped or used by the caller, after the borrow.
+fn with_remote<R>(event_loop: &LoopInner, f: impl FnOnce(&mut Remote) -> R) -> R {
+    let mut extensions = event_loop.extensions.borrow_mut();
+    let at = match extensions.iter().position(|value| value.is::<Remote>()) {
+        Some(at) => at,
+        None => {
+            extensions.push(Box::new(Remote::default()));
+            extensions.len() - 1
+        }
+    };
+    let remote = extensions[at].downcast_mut::<Remote>();
+    f(remote.expect("found by its type"))
+}
+
+fn take_remote(event_loop: &LoopInner, key: u64) -> Option<Box<dyn Any>> {
+    with_remote(event_loop, |remote| remote.futures.remove(&key))
+}
+
+/// A setter's callback, on the loop's thread: sets (or, with `None`, cancels) the future
+/// `key` of the running loop, the one whose injection queue ran it.
+fn complete_remote<T: 'static>(key: u64, value: Option<T>) {
+    let Some(event_loop) = running_loop() else {
+        return;
+    };
+    let Some(future) = take_remote(&event_loop, key) else {
+        return;
+    };
+    let future = future
+        .downcast::<Future<T>>()
+        .expect("a setter's key names a future of its type");
+    match value {
+        Some(value) => {
+            if let Err(error) = future.set_result(value) {
+                let message = format!("Exception in callback Future.set_result(): {error}");
+                event_loop.call_exception_handler(&ExceptionContext::new(message, None, None));
+            }
+        }
+        None => drop(future.cancel()),
     }
 }

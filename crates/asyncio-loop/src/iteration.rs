@@ -37,7 +37,20 @@ fn poll_timeout(wait: Duration) -> Duration {
 
 /// How `run_until_complete` steps its future in place: the main task, and the step that
 /// polls the future living in `run_until_complete`'s frame.
-pub(crate) type MainStep<'a> = Option<(NonNull<Header>, &'a mut dyn FnMut() -> bool)>;
+pub(crate) struct Main<'a> {
+    pub(crate) task: NonNull<Header>,
+    /// Polls the future; `true` once the main task is over.
+    pub(crate) step: &'a mut dyn FnMut() -> bool,
+    /// The future is one of asyncio's futures (a `Task`, a `Future`), on which asyncio adds
+    /// its stop callback directly: the run stops at the end of the iteration whose step
+    /// saw it done (the step runs the iteration after it completed, when it woke the main
+    /// task, as asyncio's callback does), not one iteration later as for a coroutine, which
+    /// asyncio wraps in a task first.
+    pub(crate) stop_in_step: bool,
+}
+
+/// The main task of the running `run_until_complete`, if any.
+pub(crate) type MainStep<'a> = Option<Main<'a>>;
 
 impl LoopInner {
     /// One iteration. `max_wait` bounds the poll (`None`: until the next timer or wake).
@@ -241,19 +254,29 @@ impl LoopInner {
             drop(header.take_waiting_target());
         }
         let previous = self.current.replace(Some(task.clone()));
-        let finished = match main {
-            Some((main_task, step)) if *main_task == task.as_ptr() => step(),
-            _ => task.step(),
+        let (finished, stop_in_step) = match main {
+            Some(main) if main.task == task.as_ptr() => ((main.step)(), main.stop_in_step),
+            _ => (task.step(), false),
         };
         let stepped = std::mem::replace(&mut *self.current.borrow_mut(), previous);
         drop(stepped);
         if finished {
-            self.finish(task);
+            self.finish(task, stop_in_step);
         }
     }
 
+    /// Runs the main task's first step now, before the run's first iteration:
+    /// `run_until_complete` of one of asyncio's futures, which asyncio does not wrap in a
+    /// task but adds its stop callback to at once. Done already, the run then stops after
+    /// one iteration; pending, the future now holds the main task's wake-up, in the place
+    /// among its done callbacks where asyncio's stop callback would be.
+    pub(crate) fn step_main_now(&self, task: &TaskRc, main: &mut MainStep<'_>) {
+        self.guarded("task step", || self.run_step(task.clone(), main));
+    }
+
     /// A task has ended: out of the registry, then its done actions in order.
-    fn finish(&self, task: TaskRc) {
+    /// `stop_in_step`: the main task of a run whose future is one of asyncio's.
+    fn finish(&self, task: TaskRc, stop_in_step: bool) {
         let removed = self.tasks.borrow_mut().remove(&task);
         drop(removed);
         let task = TaskRef { task };
@@ -262,9 +285,16 @@ impl LoopInner {
         drop(waiting_on);
         drop(header.take_waiting_target());
         if header.flags().get(Flag::IS_MAIN) {
-            // run_until_complete's done callback (added first): stop after this iteration's
-            // successor has run, as asyncio's `_run_until_complete_cb`.
-            self.push_ready(Ready::Stop);
+            if stop_in_step {
+                // asyncio's `_run_until_complete_cb` on the future itself has run: this
+                // step is where it runs (see `Main::stop_in_step`).
+                self.stopping.set(true);
+            } else {
+                // run_until_complete's done callback on its task wrapping a coroutine
+                // (added first): stop after this iteration's successor has run, as
+                // asyncio's `_run_until_complete_cb`.
+                self.push_ready(Ready::Stop);
+            }
         }
         let actions = header.take_done_actions();
         run_done_actions(actions, &task.task, Some(self));

@@ -73,6 +73,7 @@ mod ready;
 mod waker;
 // Layer 2, the parts the loop drives: task handles, timers, I/O registrations, the queue.
 mod catch;
+mod concurrent;
 mod exception;
 #[cfg(unix)]
 mod reactor;
@@ -112,6 +113,7 @@ mod loom_models;
 
 pub use cancel_state::CancelTarget;
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
+pub use concurrent::{ConcurrentFuture, ConcurrentSetter};
 pub use current::{
     all_tasks, create_task, create_task_named, create_try_task, current_task, get_event_loop,
     get_running_loop, new_event_loop, set_event_loop,
@@ -122,9 +124,10 @@ pub use error::{
 };
 pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
-pub use future::Future;
+pub use future::{DoneCallbackId, Future, FutureSetter};
 pub use handle::{Handle, TimerHandle};
-pub use remote::{ConcurrentFuture, LoopHandle};
+pub use remote::LoopHandle;
+pub use shared::LoopId;
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
 #[cfg(unix)]

@@ -1,23 +1,28 @@
-//! Layer 4 (the public surface): [`LoopHandle`], the loop as other threads see it, and [`ConcurrentFuture`], the result
-//! of a future handed to the loop from another thread (asyncio's
-//! `run_coroutine_threadsafe` and its `concurrent.futures.Future`).
+//! Layer 4 (the public surface): [`LoopHandle`], the loop as other threads see it:
+//! `call_soon_threadsafe`, and `spawn` (asyncio's `run_coroutine_threadsafe`), whose
+//! outcome comes back as a [`ConcurrentFuture`] (`concurrent.rs`).
 
 use std::fmt;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use crate::concurrent::ConcurrentFuture;
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
 use crate::exception::ExceptionContext;
 use crate::running::running_loop;
-use crate::shared::{Injected, Shared};
+use crate::shared::{Injected, LoopId, Shared};
 
 /// A `Send + Sync` handle to a loop, for other threads.
+///
+/// Handles compare (and hash) by the loop they reach: two handles of one loop are equal
+/// wherever they were made, those of two loops never are, even after one was dropped (the
+/// loop's [`LoopId`] is never reused).
 ///
 /// ```
 /// use asyncio_loop::EventLoop;
@@ -55,28 +60,18 @@ impl LoopHandle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let state = Arc::new(State {
-            slot: Mutex::new(Slot {
-                outcome: None,
-                done: false,
-                waker: None,
-            }),
-            ready: Condvar::new(),
-        });
-        let completer = Completer {
-            state: Some(Arc::clone(&state)),
-        };
-        // If the loop is closed the closure is dropped unrun, and with it the completer,
+        let (concurrent, setter) = ConcurrentFuture::new();
+        // If the loop is closed the closure is dropped unrun, and with it the setter,
         // which reports the cancellation.
         let _ = self.call_soon_threadsafe(move || {
             // Remote callbacks run inside the loop's run, so it is the running loop.
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
             event_loop.spawn(None, async move {
                 let outcome = CatchUnwind { future }.await;
-                completer.complete(outcome);
+                setter.complete(outcome);
             });
         });
-        ConcurrentFuture { state }
+        concurrent
     }
 
     /// Asks the loop to stop, as `call_soon_threadsafe(stop)`: it stops after the
@@ -94,62 +89,36 @@ impl LoopHandle {
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
+
+    /// The loop's identity, as [`EventLoop::id`](crate::EventLoop::id) gives it on the
+    /// loop's thread.
+    pub fn id(&self) -> LoopId {
+        self.shared.id()
+    }
+}
+
+impl PartialEq for LoopHandle {
+    fn eq(&self, other: &LoopHandle) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for LoopHandle {}
+
+impl Hash for LoopHandle {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
 }
 
 impl fmt::Debug for LoopHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<LoopHandle closed={}>", self.is_closed())
-    }
-}
-
-struct Slot<T> {
-    outcome: Option<Result<T, TaskError>>,
-    done: bool,
-    waker: Option<Waker>,
-}
-
-struct State<T> {
-    slot: Mutex<Slot<T>>,
-    ready: Condvar,
-}
-
-/// Locks a result slot, ignoring poisoning: nothing panics while holding it. (std's lock,
-/// not `shared::lock`, whose mutex is loom's in the model builds: this slot is not part of
-/// the models, see `sync.rs`.)
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Delivers the outcome once; if dropped first (the task was cancelled or never ran),
-/// delivers `Cancelled`.
-struct Completer<T> {
-    state: Option<Arc<State<T>>>,
-}
-
-impl<T> Completer<T> {
-    fn complete(mut self, outcome: Result<T, TaskError>) {
-        self.deliver(outcome);
-    }
-
-    fn deliver(&mut self, outcome: Result<T, TaskError>) {
-        if let Some(state) = self.state.take() {
-            let waker = {
-                let mut slot = lock(&state.slot);
-                slot.outcome = Some(outcome);
-                slot.done = true;
-                slot.waker.take()
-            };
-            state.ready.notify_all();
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
-    }
-}
-
-impl<T> Drop for Completer<T> {
-    fn drop(&mut self) {
-        self.deliver(Err(TaskError::Cancelled));
+        write!(
+            f,
+            "<LoopHandle id={} closed={}>",
+            self.id(),
+            self.is_closed()
+        )
     }
 }
 
@@ -183,82 +152,5 @@ impl<F: Future> Future for CatchUnwind<F> {
                 Poll::Ready(Err(TaskError::Panicked(panic)))
             }
         }
-    }
-}
-
-/// The outcome of a future spawned through [`LoopHandle::spawn`]: await it (from any
-/// runtime), or block on it with [`result`](Self::result) / [`wait`](Self::wait).
-pub struct ConcurrentFuture<T> {
-    state: Arc<State<T>>,
-}
-
-impl<T> ConcurrentFuture<T> {
-    /// Whether the outcome is there.
-    pub fn done(&self) -> bool {
-        lock(&self.state.slot).done
-    }
-
-    /// Blocks until the outcome is there or `timeout` passed; returns whether it is there.
-    /// A timeout past what `Instant` can hold (`Duration::MAX`) waits as long as it takes.
-    /// Never call it on the loop's own thread while the loop must run the future.
-    pub fn wait(&self, timeout: Duration) -> bool {
-        // `None`: no deadline at all, rather than an overflow panic.
-        let deadline = Instant::now().checked_add(timeout);
-        let mut slot = lock(&self.state.slot);
-        while !slot.done {
-            slot = match deadline {
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return false;
-                    }
-                    let waited = self.state.ready.wait_timeout(slot, left);
-                    waited.unwrap_or_else(|e| e.into_inner()).0
-                }
-                None => self
-                    .state
-                    .ready
-                    .wait(slot)
-                    .unwrap_or_else(|e| e.into_inner()),
-            };
-        }
-        true
-    }
-
-    /// Blocks until the outcome is there and returns it (asyncio's
-    /// `concurrent.futures.Future.result()`).
-    pub fn result(self) -> Result<T, TaskError> {
-        let mut slot = lock(&self.state.slot);
-        while !slot.done {
-            slot = self
-                .state
-                .ready
-                .wait(slot)
-                .unwrap_or_else(|e| e.into_inner());
-        }
-        slot.outcome.take().unwrap_or(Err(TaskError::Cancelled))
-    }
-}
-
-impl<T> Future for ConcurrentFuture<T> {
-    type Output = Result<T, TaskError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = lock(&self.state.slot);
-        if slot.done {
-            return Poll::Ready(slot.outcome.take().unwrap_or(Err(TaskError::Cancelled)));
-        }
-        match &slot.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => slot.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
-    }
-}
-
-impl<T> fmt::Debug for ConcurrentFuture<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.done() { "finished" } else { "pending" };
-        write!(f, "<ConcurrentFuture {state}>")
     }
 }

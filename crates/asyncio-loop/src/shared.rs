@@ -19,6 +19,7 @@
 //! current-thread runtime without its I/O driver and async-io's `block_on` sleep the same
 //! way.
 
+use std::fmt;
 use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,8 +62,40 @@ pub(crate) enum Injected {
 /// A host loop's hook, run on a remote wake.
 pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 
-/// A loop's identity: unique in the process, never reused (see [`NEXT_LOOP_ID`]).
-pub(crate) type LoopId = NonZeroU64;
+/// A loop's identity: unique in the process and never reused, the same seen from any
+/// thread ([`EventLoop::id`](crate::EventLoop::id), [`LoopHandle::id`](crate::LoopHandle::id)).
+/// Loops are numbered from 1 in the order they were made.
+///
+/// ```
+/// use asyncio_loop::EventLoop;
+///
+/// let event_loop = EventLoop::new();
+/// let handle = event_loop.handle();
+/// let id = std::thread::spawn(move || handle.id()).join().unwrap();
+/// assert_eq!(id, event_loop.id());
+/// assert_ne!(EventLoop::new().id(), event_loop.id(), "never reused");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoopId(NonZeroU64);
+
+impl LoopId {
+    /// The number: 1 for the process's first loop, and up.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Debug for LoopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LoopId({})", self.0)
+    }
+}
+
+impl fmt::Display for LoopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// The next loop's identity. Counted, never reused: an address would be (a loop made after
 /// another was dropped often gets its memory), and a timer or task that outlived its loop
@@ -91,8 +124,10 @@ impl Shared {
     pub(crate) fn new() -> Shared {
         Shared {
             // Relaxed: only uniqueness matters, which the read-modify-write gives.
-            id: NonZeroU64::new(NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed))
-                .expect("fewer than 2^64 loops"),
+            id: LoopId(
+                NonZeroU64::new(NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed))
+                    .expect("fewer than 2^64 loops"),
+            ),
             queue: Mutex::new(Vec::new()),
             has_injected: AtomicBool::new(false),
             state: AtomicU8::new(AWAKE),

@@ -5,8 +5,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use asyncio_loop::{
-    EventLoop, InvalidStateError, RunError, TaskError, create_task, create_task_named,
-    get_event_loop, get_running_loop, set_event_loop, shield, sleep,
+    CancelledError, EventLoop, InvalidStateError, IoError, RunError, TaskError, create_task,
+    create_task_named, get_event_loop, get_running_loop, set_event_loop, shield, sleep,
 };
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than a few seconds.
@@ -134,6 +134,10 @@ fn a_closed_loop_refuses_to_run() {
     assert_eq!(event_loop.run_forever(), Err(RunError::Closed));
     assert_eq!(event_loop.run_once(), Err(RunError::Closed));
     assert_eq!(RunError::Closed.to_string(), "Event loop is closed");
+    assert_eq!(
+        RunError::Cancelled.to_string(),
+        CancelledError::new().to_string()
+    );
     assert_eq!(event_loop.close(), Ok(()), "close is idempotent");
     assert_eq!(
         event_loop.handle().call_soon_threadsafe(|| {}),
@@ -143,6 +147,45 @@ fn a_closed_loop_refuses_to_run() {
     assert!(
         task.cancelled(),
         "a task of a closed loop is born cancelled"
+    );
+}
+
+#[test]
+#[cfg(unix)]
+#[cfg_attr(miri, ignore = "Miri has no sockets")]
+fn add_reader_on_a_closed_loop_is_refused_with_asyncios_message() {
+    let event_loop = EventLoop::new();
+    event_loop.close().unwrap();
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let refused = event_loop.add_reader(&a, || {}).unwrap_err();
+    assert!(matches!(refused, IoError::Closed));
+    assert_eq!(refused.to_string(), "Event loop is closed");
+}
+
+/// asyncio's `call_soon`, `call_later` and `call_at` raise `RuntimeError('Event loop is
+/// closed')`; here they panic with it (the callback used to be dropped silently), and
+/// `call_soon_threadsafe` returns it.
+#[test]
+fn scheduling_on_a_closed_loop_panics_with_asyncios_message() {
+    let event_loop = EventLoop::new();
+    event_loop.close().unwrap();
+    let message_of = |f: &dyn Fn()| -> String {
+        let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("it panics");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap()
+    };
+    let soon = message_of(&|| drop(event_loop.call_soon(|| {})));
+    let later = message_of(&|| drop(event_loop.call_later(Duration::ZERO, || {})));
+    let at = message_of(&|| drop(event_loop.call_at(std::time::Instant::now(), || {})));
+    for message in [soon, later, at] {
+        assert_eq!(message, "Event loop is closed");
+    }
+    assert_eq!(
+        event_loop.handle().call_soon_threadsafe(|| {}),
+        Err(RunError::Closed)
     );
 }
 
@@ -184,7 +227,8 @@ fn results_asked_too_early_or_set_twice() {
     assert!(future.result().is_err());
     future.set_result(1).unwrap();
     let twice: Result<(), InvalidStateError> = future.set_result(2);
-    assert!(twice.is_err());
+    // CPython's C Future: `InvalidStateError('invalid state')`.
+    assert_eq!(twice.unwrap_err().to_string(), "invalid state");
     assert!(!future.cancel());
     assert_eq!(future.result(), Ok(Ok(1)));
 }

@@ -386,3 +386,61 @@ fn a_wake_between_steps_keeps_fifo_order() {
     event_loop.run_once().unwrap();
     assert_eq!(log.lines(), ["task resumed", "callback"]);
 }
+
+/// tests/python/run_until_done.py: `run_until_complete` of a `Task` or a `Future` stops in
+/// the first iteration when it is done already, the iteration after it completes when it
+/// is pending; of a coroutine, one iteration later (asyncio wraps it in a task first).
+#[test]
+fn run_until_complete_of_a_future() {
+    let log = Log::default();
+    fn run_case<T: std::fmt::Debug>(
+        log: &Log,
+        name: &str,
+        make: impl FnOnce(&EventLoop) -> Box<dyn FnOnce(&EventLoop) -> T>,
+    ) {
+        let event_loop = EventLoop::new();
+        let run = make(&event_loop);
+        log.push(name);
+        let (l, el) = (log.clone(), event_loop.clone());
+        event_loop.call_soon(move || ticker(el, l, 1, 5));
+        log.push(format!("-> {:?}", run(&event_loop)));
+        event_loop.close().unwrap();
+    }
+    async fn quick() -> &'static str {
+        "quick"
+    }
+    async fn one_yield() -> &'static str {
+        sleep(Duration::ZERO).await;
+        "yielded"
+    }
+    run_case(&log, "a done Future", |event_loop| {
+        let future = event_loop.create_future();
+        future.set_result("set").unwrap();
+        Box::new(move |event_loop| event_loop.run_until_complete(future).unwrap().unwrap())
+    });
+    run_case(&log, "a done Task", |event_loop| {
+        let task = event_loop.create_task(quick());
+        event_loop.run_until_complete(async {}).unwrap();
+        assert!(task.done());
+        Box::new(move |event_loop| event_loop.run_until_complete(task).unwrap().unwrap())
+    });
+    run_case(&log, "a coroutine that returns at once", |_| {
+        Box::new(|event_loop| event_loop.run_until_complete(quick()).unwrap())
+    });
+    run_case(&log, "a pending Task", |event_loop| {
+        let task = event_loop.create_task(one_yield());
+        Box::new(move |event_loop| event_loop.run_until_complete(task).unwrap().unwrap())
+    });
+    run_case(&log, "a Future set in the first iteration", |event_loop| {
+        let future = event_loop.create_future();
+        let setter = future.clone();
+        event_loop.call_soon(move || setter.set_result("set soon").unwrap());
+        Box::new(move |event_loop| event_loop.run_until_complete(future).unwrap().unwrap())
+    });
+    let expected = "a done Future|iter 1|-> \"set\"|\
+                    a done Task|iter 1|-> \"quick\"|\
+                    a coroutine that returns at once|iter 1|iter 2|-> \"quick\"|\
+                    a pending Task|iter 1|iter 2|iter 3|-> \"yielded\"|\
+                    a Future set in the first iteration|iter 1|iter 2|-> \"set soon\"";
+    assert_eq!(log.lines().join("|"), expected);
+}

@@ -1,5 +1,11 @@
 //! The two error types: [`PoolError`] for what the pool refuses (building it, accepting a job),
 //! [`JobError`] for a job that produced no value.
+//!
+//! Each displays what Python's `concurrent.futures` says for the same case: its
+//! `ValueError` / `RuntimeError` messages, a job's own panic message (as the function's
+//! exception propagates unchanged), and for the exceptions it raises bare (`CancelledError`,
+//! `TimeoutError`) their docstrings' words. Which operation failed, and details such as a
+//! timeout's length or the operating system's reason, are in the variant (`Debug`).
 
 use std::error::Error;
 use std::fmt;
@@ -23,16 +29,10 @@ pub enum PoolError {
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PoolError::ZeroWorkers => {
-                f.write_str("ThreadPool::new: max_workers must be greater than 0, got 0")
-            }
-            PoolError::ShutDown => {
-                f.write_str("ThreadPool::submit: cannot schedule new jobs after shutdown")
-            }
-            PoolError::Spawn(reason) => write!(
-                f,
-                "ThreadPool::submit: could not start a worker thread: {reason}"
-            ),
+            PoolError::ZeroWorkers => f.write_str("max_workers must be greater than 0"),
+            PoolError::ShutDown => f.write_str("cannot schedule new futures after shutdown"),
+            // Python's `_thread` message; the reason is in `Debug`.
+            PoolError::Spawn(_) => f.write_str("can't start new thread"),
         }
     }
 }
@@ -60,43 +60,46 @@ pub enum JobError {
 impl fmt::Display for JobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JobError::Cancelled => f.write_str("job was cancelled before it started"),
-            JobError::Panicked(message) => write!(f, "job panicked: {message}"),
-            JobError::TimedOut(timeout) => {
-                write!(f, "Job::result: no result within {timeout:?}")
-            }
-            JobError::Rejected(cause) => write!(f, "to_thread: job rejected: {cause}"),
+            JobError::Cancelled => f.write_str("The Future was cancelled"),
+            JobError::Panicked(message) => f.write_str(message),
+            JobError::TimedOut(_) => f.write_str("Timeout expired"),
+            JobError::Rejected(cause) => cause.fmt(f),
         }
     }
 }
 
-impl Error for JobError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            JobError::Rejected(cause) => Some(cause),
-            _ => None,
-        }
-    }
-}
+/// No source: `Rejected` displays its cause (it is transparent, as the `RuntimeError` of
+/// `submit` propagates from `to_thread`), and the others have none.
+impl Error for JobError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn messages_name_the_operation() {
-        assert!(PoolError::ZeroWorkers.to_string().contains("max_workers"));
-        assert!(PoolError::ShutDown.to_string().contains("after shutdown"));
-        assert!(
-            JobError::Panicked("boom".into())
-                .to_string()
-                .ends_with("boom")
-        );
-        let rejected = JobError::Rejected(PoolError::ShutDown);
-        assert!(rejected.to_string().starts_with("to_thread"));
+    fn messages_are_pythons() {
+        let message = |e: &dyn Error| e.to_string();
         assert_eq!(
-            rejected.source().map(|s| s.to_string()),
-            Some(PoolError::ShutDown.to_string())
+            message(&PoolError::ZeroWorkers),
+            "max_workers must be greater than 0"
+        );
+        assert_eq!(
+            message(&PoolError::ShutDown),
+            "cannot schedule new futures after shutdown"
+        );
+        let spawn = PoolError::Spawn("Resource temporarily unavailable".into());
+        assert_eq!(message(&spawn), "can't start new thread");
+        assert!(format!("{spawn:?}").contains("Resource temporarily unavailable"));
+        assert_eq!(message(&JobError::Panicked("boom".into())), "boom");
+        assert_eq!(message(&JobError::Cancelled), "The Future was cancelled");
+        let timed_out = JobError::TimedOut(Duration::from_millis(5));
+        assert_eq!(message(&timed_out), "Timeout expired");
+        assert_eq!(format!("{timed_out:?}"), "TimedOut(5ms)");
+        let rejected = JobError::Rejected(PoolError::ShutDown);
+        assert_eq!(message(&rejected), message(&PoolError::ShutDown));
+        assert!(
+            rejected.source().is_none(),
+            "transparent: no doubled message"
         );
     }
 }

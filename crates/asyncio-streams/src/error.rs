@@ -12,7 +12,9 @@ use std::io;
 /// What went wrong in a stream operation.
 ///
 /// Every variant displays asyncio's message for the same situation, so a program ported from
-/// Python prints the same text.
+/// Python prints the same text; the variant (`Debug`) tells the cases apart where asyncio's
+/// text is the same, and carries details asyncio's message leaves out (the
+/// [`io::ErrorKind`] of a lost connection).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StreamError {
@@ -69,7 +71,7 @@ impl fmt::Display for StreamError {
             }
             StreamError::WriteAfterClose => f.write_str("Cannot call write() after close()"),
             StreamError::WriteAfterEof => f.write_str("Cannot call write() after write_eof()"),
-            StreamError::ConnectionLost(kind) => write!(f, "Connection lost ({kind})"),
+            StreamError::ConnectionLost(_) => f.write_str("Connection lost"),
             StreamError::EofNotSupported => {
                 f.write_str("write_eof() is not supported: this writer's sink cannot half-close")
             }
@@ -83,10 +85,9 @@ impl fmt::Display for StreamError {
 impl Error for StreamError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
-            // Transparent: the I/O error's own message is this one's, so its source is next.
+            // Transparent: the I/O error's own message is this one's, so its source is next
+            // (and the other wrapped errors have none): a message is never printed twice.
             StreamError::Io(error) => error.source(),
-            StreamError::LimitOverrun(error) | StreamError::LineTooLong(error) => Some(error),
-            StreamError::IncompleteRead(error) => Some(error),
             _ => None,
         }
     }
@@ -240,7 +241,13 @@ mod tests {
         );
         let lost = io::Error::from(StreamError::ConnectionLost(io::ErrorKind::BrokenPipe));
         assert_eq!(lost.kind(), io::ErrorKind::BrokenPipe);
-        assert_eq!(lost.to_string(), "Connection lost (broken pipe)");
+        assert_eq!(
+            lost.to_string(),
+            "Connection lost",
+            "asyncio's ConnectionResetError"
+        );
+        let lost = StreamError::ConnectionLost(io::ErrorKind::BrokenPipe);
+        assert_eq!(format!("{lost:?}"), "ConnectionLost(BrokenPipe)");
         let eof = io::Error::from(StreamError::from(IncompleteReadError {
             partial: vec![],
             expected: Some(1),

@@ -13,13 +13,24 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-/// `Barrier::wait` on a barrier that is (or got) broken by `abort` or `reset`.
+/// `Barrier::wait` on a barrier that is (or got) broken by `abort` or `reset` (asyncio's
+/// `BrokenBarrierError`). The two cases are asyncio's two messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BrokenBarrierError;
+pub enum BrokenBarrierError {
+    /// The `wait` arrived at a barrier that [`abort`](Barrier::abort) had broken:
+    /// "Barrier aborted".
+    Aborted,
+    /// [`abort`](Barrier::abort) or [`reset`](Barrier::reset) was called while the `wait`
+    /// waited: "Abort or reset of barrier".
+    AbortOrReset,
+}
 
 impl fmt::Display for BrokenBarrierError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Barrier.wait(): the barrier is broken (aborted or reset)")
+        f.write_str(match self {
+            Self::Aborted => "Barrier aborted",
+            Self::AbortOrReset => "Abort or reset of barrier",
+        })
     }
 }
 
@@ -70,9 +81,9 @@ impl Barrier {
     /// A barrier that releases its waiters when `parties` tasks are waiting.
     ///
     /// # Panics
-    /// If `parties` is 0 (asyncio raises `ValueError('parties must be >= 1')`).
+    /// If `parties` is 0, with asyncio's `ValueError` message, "parties must be > 0".
     pub fn new(parties: usize) -> Self {
-        assert!(parties >= 1, "Barrier::new(): parties must be >= 1");
+        assert!(parties >= 1, "parties must be > 0");
         Self {
             parties,
             shared: Arc::new(Mutex::new(State {
@@ -145,7 +156,7 @@ impl Future for BarrierWait<'_> {
         let barrier = self.barrier;
         let mut state = lock_state(&barrier.shared);
         match self.key {
-            None if state.broken => Poll::Ready(Err(BrokenBarrierError)),
+            None if state.broken => Poll::Ready(Err(BrokenBarrierError::Aborted)),
             None => {
                 let index = state.count;
                 state.count += 1;
@@ -166,7 +177,7 @@ impl Future for BarrierWait<'_> {
                     self.key = None;
                     match outcome {
                         Outcome::Passed => Poll::Ready(Ok(self.index)),
-                        Outcome::Broken => Poll::Ready(Err(BrokenBarrierError)),
+                        Outcome::Broken => Poll::Ready(Err(BrokenBarrierError::AbortOrReset)),
                     }
                 }
             },

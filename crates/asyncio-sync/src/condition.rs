@@ -12,22 +12,22 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-/// Why a [`Condition`] operation was refused.
+/// Why a [`Condition`] operation was refused. Displays asyncio's `RuntimeError` message
+/// for the same mistake; the variant says which it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConditionError {
     /// `notify` or `notify_all` while the condition's lock is not held.
     NotLocked,
-    /// `wait` or `wait_for` given the guard of another lock than the condition's.
+    /// `wait` or `wait_for` given the guard of another lock than the condition's: this
+    /// task does not hold the condition's lock (asyncio's `wait()` on an un-acquired lock).
     ForeignGuard,
 }
 
 impl fmt::Display for ConditionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotLocked => f.write_str("Condition.notify(): cannot notify on un-acquired lock"),
-            Self::ForeignGuard => {
-                f.write_str("Condition.wait(): the guard given is not of this condition's lock")
-            }
+            Self::NotLocked => f.write_str("cannot notify on un-acquired lock"),
+            Self::ForeignGuard => f.write_str("cannot wait on un-acquired lock"),
         }
     }
 }

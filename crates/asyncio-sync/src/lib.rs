@@ -10,9 +10,9 @@
 //! Every primitive is a `std::sync::Mutex` around its state plus a first come, first served
 //! waiter list (a slab, so parking does not allocate once warm). An operation that can
 //! complete at once takes the mutex once and touches no waiter; waking happens after the
-//! mutex is released. Cancellation is dropping a future: a pending `get` that was promised
-//! an item passes the promise on (the item is never lost), a pending `put` drops its item
-//! (never inserted later), and a lock or semaphore waiter that was handed the lock or a
+//! mutex is released. Cancellation is dropping a future: a pending `get` that was woken for
+//! an item passes the wake-up on (the item never left the queue), a pending `put` drops its
+//! item (never inserted later), and a lock or semaphore waiter that was handed the lock or a
 //! permit passes it on.
 //!
 //! The worker-pool pattern of asyncio's documentation:

@@ -1,19 +1,19 @@
 //! asyncio's queues: [`Queue`], [`LifoQueue`] and [`PriorityQueue`] are one implementation,
 //! [`BaseQueue`], over three [`Order`]s.
 //!
-//! How waiting works. Items live in the order's storage. A `get` that finds no item for it
-//! parks in the getters' list; when an item arrives, the first parked getter is *promised*
-//! one (`promised_items` counts those promises) and woken: nobody else can take that item, so
-//! waiters are served first come, first served and a `get_nowait` never overtakes a parked
-//! getter. The promised getter pops the next item when it runs. If it is dropped before it
-//! runs, the promise passes to the next parked getter, or the item simply stays in the queue:
-//! a cancelled `get` never loses an item. Putters mirror this with promised *room*
-//! (`promised_room`); a parked `put` keeps its item inside its future until it is granted
-//! room, so a dropped `put` drops its item and never inserts it later.
-//!
-//! Because of the promises, an item counted by `qsize()` may already be spoken for by a
-//! woken getter that has not run yet; `get_nowait()` then reports `QueueEmpty` (asyncio would
-//! let it steal the item and send the woken getter back to the end of the line).
+//! How waiting works is CPython's (`Lib/asyncio/queues.py`), step for step. Items live in the
+//! order's storage. A `get` that finds the queue empty parks at the back of the getters'
+//! line; each item put wakes the first parked getter, which is taken off the line and looks
+//! again when it runs. The item is not reserved for it: whoever asks first takes it (a
+//! `get_nowait`, or a `get` that finds the queue non-empty), and a woken getter that finds
+//! the queue empty parks again, at the back of the line, as CPython's `while self.empty():`
+//! loop appends a new future. So `get_nowait()` returns an item whenever `qsize() > 0`. A
+//! woken getter dropped before it ran wakes the next one if items are left (CPython's
+//! `except:` clause): a cancelled `get` never loses an item, since only a `get` that returns
+//! takes one. Putters mirror this with room: each item taken wakes the first parked putter,
+//! `put_nowait()` succeeds whenever `!full()`, and a woken putter that finds the queue full
+//! again parks at the back. A parked `put` keeps its item inside its future until it
+//! inserts it, so a dropped `put` drops its item and never inserts it later.
 
 mod error;
 mod order;
@@ -78,97 +78,45 @@ struct Shared<T, O> {
     state: Mutex<State<T, O>>,
 }
 
-/// What a getter is told when it is taken off the getters' list.
-#[derive(Clone, Copy)]
-enum GetterNote {
-    /// An item is reserved for it.
-    Item,
-    /// The queue was shut down while it waited for an item.
-    ShutDown,
-}
-
-/// What a putter is told when it is taken off the putters' list.
-#[derive(Clone, Copy)]
-enum PutterNote {
-    /// Room for one item is reserved for it.
-    Room,
-    /// The queue was shut down while it waited for room.
-    ShutDown,
-}
+/// A parked waiter is woken with this note: "look again" (CPython's `set_result(None)` on
+/// its future). Nothing is reserved for it.
+type Woken = ();
 
 struct State<T, O> {
     items: O,
-    getters: Waiters<GetterNote>,
-    putters: Waiters<PutterNote>,
+    getters: Waiters<Woken>,
+    putters: Waiters<Woken>,
     joiners: Waiters<()>,
-    /// Items reserved for notified getters that have not taken them yet.
-    promised_items: usize,
-    /// Room reserved for notified putters that have not used it yet.
-    promised_room: usize,
     unfinished_tasks: usize,
     shutdown: bool,
     _item: std::marker::PhantomData<fn(T) -> T>,
 }
 
 impl<T, O: Order<T>> State<T, O> {
-    fn has_room(&self, maxsize: usize) -> bool {
-        maxsize == 0 || self.items.len() + self.promised_room < maxsize
+    /// CPython's `full()`.
+    fn full(&self, maxsize: usize) -> bool {
+        maxsize != 0 && self.items.len() >= maxsize
     }
 
-    fn has_free_item(&self) -> bool {
-        self.items.len() > self.promised_items
-    }
-
-    /// Inserts a put's item; wakes the first parked getter if this item is free for it.
-    fn insert(&mut self, item: T) -> Option<Waker> {
-        self.items.push(item);
-        self.unfinished_tasks += 1;
-        self.promise_item()
-    }
-
-    /// Takes the next item; reserves the room it frees for the first parked putter.
-    fn take(&mut self, maxsize: usize) -> Option<(T, Option<Waker>)> {
-        let item = self.items.pop()?;
-        Some((item, self.promise_room(maxsize)))
-    }
-
-    fn promise_item(&mut self) -> Option<Waker> {
-        if self.has_free_item() && self.getters.has_queued() {
-            self.promised_items += 1;
-            self.getters.notify_first(GetterNote::Item)
-        } else {
-            None
-        }
-    }
-
-    fn promise_room(&mut self, maxsize: usize) -> Option<Waker> {
-        if !self.shutdown && self.has_room(maxsize) && self.putters.has_queued() {
-            self.promised_room += 1;
-            self.putters.notify_first(PutterNote::Room)
-        } else {
-            None
-        }
-    }
-
-    /// The fast path shared by `put` and `put_nowait`.
+    /// CPython's `put_nowait`: shut down, full, or the item is in (and a getter woken).
     fn try_put(&mut self, maxsize: usize, item: T) -> Result<Option<Waker>, PutNowaitError<T>> {
         if self.shutdown {
             Err(PutNowaitError::ShutDown(QueueShutDown(item)))
-        } else if self.has_room(maxsize) && !self.putters.has_queued() {
-            Ok(self.insert(item))
-        } else {
+        } else if self.full(maxsize) {
             Err(PutNowaitError::Full(QueueFull(item)))
+        } else {
+            self.items.push(item);
+            self.unfinished_tasks += 1;
+            Ok(self.getters.notify_first(()))
         }
     }
 
-    /// The fast path shared by `get` and `get_nowait`.
-    fn try_get(&mut self, maxsize: usize) -> Result<(T, Option<Waker>), GetNowaitError> {
-        if self.has_free_item() {
-            Ok(self.take(maxsize).expect("a free item is there"))
-        } else if self.shutdown {
-            Err(GetNowaitError::ShutDown(QueueShutDown(())))
-        } else {
-            Err(GetNowaitError::Empty(QueueEmpty))
+    /// CPython's `get_nowait`: the next item (and a putter woken), or why there is none.
+    fn try_get(&mut self) -> Result<(T, Option<Waker>), GetNowaitError> {
+        match self.items.pop() {
+            Some(item) => Ok((item, self.putters.notify_first(()))),
+            None if self.shutdown => Err(GetNowaitError::ShutDown(QueueShutDown(()))),
+            None => Err(GetNowaitError::Empty(QueueEmpty)),
         }
     }
 }
@@ -210,8 +158,6 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
             getters: Waiters::default(),
             putters: Waiters::default(),
             joiners: Waiters::default(),
-            promised_items: 0,
-            promised_room: 0,
             unfinished_tasks: 0,
             shutdown: false,
             _item: std::marker::PhantomData,
@@ -234,20 +180,15 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
         lock_state(&self.shared.state).items.len()
     }
 
-    /// Whether the queue holds no item.
-    ///
-    /// `get_nowait` may also refuse while the items left are reserved for woken getters that
-    /// have not run yet: items go to getters first come, first served.
+    /// Whether the queue holds no item: exactly when `get_nowait` fails.
     pub fn empty(&self) -> bool {
         self.qsize() == 0
     }
 
-    /// Whether the queue holds `maxsize` items (never, when unbounded).
-    ///
-    /// `put_nowait` may also refuse while room freed by a `get` is reserved for a parked
-    /// putter that has not run yet: room goes to putters first come, first served.
+    /// Whether the queue holds `maxsize` items (never, when unbounded): exactly when
+    /// `put_nowait` fails with [`QueueFull`].
     pub fn full(&self) -> bool {
-        self.shared.maxsize != 0 && self.qsize() >= self.shared.maxsize
+        lock_state(&self.shared.state).full(self.shared.maxsize)
     }
 
     /// How many items were put and not yet marked done by [`task_done`](Self::task_done).
@@ -272,7 +213,8 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
         }
     }
 
-    /// Puts `item` into the queue if there is room for it now.
+    /// Puts `item` into the queue if it is not full, even into room a woken putter was
+    /// about to use (that putter waits again, as in asyncio).
     ///
     /// ```
     /// use asyncio_sync::{PutNowaitError, Queue, QueueFull};
@@ -296,7 +238,8 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
         }
     }
 
-    /// Takes the next item if one is there for the taking now.
+    /// Takes the next item if the queue holds one, even one a woken getter was about to
+    /// take (that getter waits again, as in asyncio).
     ///
     /// ```
     /// use asyncio_sync::{GetNowaitError, Queue, QueueEmpty};
@@ -304,7 +247,7 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
     /// assert_eq!(queue.get_nowait(), Err(GetNowaitError::Empty(QueueEmpty)));
     /// ```
     pub fn get_nowait(&self) -> Result<T, GetNowaitError> {
-        let result = lock_state(&self.shared.state).try_get(self.shared.maxsize);
+        let result = lock_state(&self.shared.state).try_get();
         result.map(|(item, waker)| {
             wake(waker);
             item
@@ -375,8 +318,9 @@ impl<T, O: Order<T>> BaseQueue<T, O> {
                 wakers.extend(state.joiners.notify_all(()));
             }
         }
-        wakers.extend(state.getters.notify_all(GetterNote::ShutDown));
-        wakers.extend(state.putters.notify_all(PutterNote::ShutDown));
+        // Every parked waiter looks again: getters take what is left or fail, putters fail.
+        wakers.extend(state.getters.notify_all(()));
+        wakers.extend(state.putters.notify_all(()));
         drop(state);
         wake_all(wakers);
     }
@@ -402,37 +346,28 @@ impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
         let this = self.get_mut();
         let shared = &this.queue.shared;
         let mut state = lock_state(&shared.state);
+        if let Some(key) = this.key {
+            if state.putters.poll(key, cx.waker()).is_none() {
+                return Poll::Pending;
+            }
+            // Woken: look again, as CPython's `while self.full():` loop does.
+            this.key = None;
+        }
         let item = this.item.take().expect("`put()` polled after completion");
-        let waker = match this.key {
-            None => match state.try_put(shared.maxsize, item) {
-                Ok(waker) => waker,
-                Err(PutNowaitError::ShutDown(refused)) => return Poll::Ready(Err(refused)),
-                Err(PutNowaitError::Full(QueueFull(item))) => {
-                    this.key = Some(state.putters.push(cx.waker()));
-                    this.item = Some(item);
-                    return Poll::Pending;
-                }
-            },
-            Some(key) => match state.putters.poll(key, cx.waker()) {
-                None => {
-                    this.item = Some(item);
-                    return Poll::Pending;
-                }
-                Some(note) => {
-                    this.key = None;
-                    if let PutterNote::Room = note {
-                        state.promised_room -= 1;
-                    }
-                    if state.shutdown {
-                        return Poll::Ready(Err(QueueShutDown(item)));
-                    }
-                    state.insert(item)
-                }
-            },
-        };
-        drop(state);
-        wake(waker);
-        Poll::Ready(Ok(()))
+        match state.try_put(shared.maxsize, item) {
+            Ok(waker) => {
+                drop(state);
+                wake(waker);
+                Poll::Ready(Ok(()))
+            }
+            Err(PutNowaitError::ShutDown(refused)) => Poll::Ready(Err(refused)),
+            Err(PutNowaitError::Full(QueueFull(item))) => {
+                // At the back of the line, also when woken and overtaken.
+                this.key = Some(state.putters.push(cx.waker()));
+                this.item = Some(item);
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -441,12 +376,10 @@ impl<T, O: Order<T>> Drop for QueuePut<'_, T, O> {
         let Some(key) = self.key else { return };
         let shared = &self.queue.shared;
         let mut state = lock_state(&shared.state);
-        // Room reserved for this putter goes to the next one; its item is dropped with it.
+        // Woken for room it will not use: the next putter gets the wake-up (CPython's
+        // `except:` clause). Its item is dropped with it.
         let waker = match state.putters.remove(key) {
-            Some(PutterNote::Room) => {
-                state.promised_room -= 1;
-                state.promise_room(shared.maxsize)
-            }
+            Some(()) if !state.full(shared.maxsize) => state.putters.notify_first(()),
             _ => None,
         };
         drop(state);
@@ -468,36 +401,27 @@ impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let shared = &self.queue.shared;
         let mut state = lock_state(&shared.state);
-        let taken = match self.key {
-            None => match state.try_get(shared.maxsize) {
-                Ok(taken) => taken,
-                Err(GetNowaitError::ShutDown(shut)) => return Poll::Ready(Err(shut)),
-                Err(GetNowaitError::Empty(_)) => {
-                    let key = state.getters.push(cx.waker());
-                    self.key = Some(key);
-                    return Poll::Pending;
-                }
-            },
-            Some(key) => match state.getters.poll(key, cx.waker()) {
-                None => return Poll::Pending,
-                Some(note) => {
-                    self.key = None;
-                    if let GetterNote::ShutDown = note {
-                        return Poll::Ready(Err(QueueShutDown(())));
-                    }
-                    state.promised_items -= 1;
-                    // Only an immediate shut-down empties the queue under a promise.
-                    match state.take(shared.maxsize) {
-                        Some(taken) => taken,
-                        None => return Poll::Ready(Err(QueueShutDown(()))),
-                    }
-                }
-            },
-        };
-        drop(state);
-        let (item, waker) = taken;
-        wake(waker);
-        Poll::Ready(Ok(item))
+        if let Some(key) = self.key {
+            if state.getters.poll(key, cx.waker()).is_none() {
+                return Poll::Pending;
+            }
+            // Woken: look again, as CPython's `while self.empty():` loop does.
+            self.key = None;
+        }
+        match state.try_get() {
+            Ok((item, waker)) => {
+                drop(state);
+                wake(waker);
+                Poll::Ready(Ok(item))
+            }
+            Err(GetNowaitError::ShutDown(shut)) => Poll::Ready(Err(shut)),
+            Err(GetNowaitError::Empty(_)) => {
+                // At the back of the line, also when woken and overtaken.
+                let key = state.getters.push(cx.waker());
+                self.key = Some(key);
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -505,12 +429,10 @@ impl<T, O: Order<T>> Drop for QueueGet<'_, T, O> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let mut state = lock_state(&self.queue.shared.state);
-        // An item promised to this getter stays in the queue, promised to the next one.
+        // Woken for an item it will not take: the next getter gets the wake-up (CPython's
+        // `except:` clause). The item itself never left the queue.
         let waker = match state.getters.remove(key) {
-            Some(GetterNote::Item) => {
-                state.promised_items -= 1;
-                state.promise_item()
-            }
+            Some(()) if !state.items.is_empty() => state.getters.notify_first(()),
             _ => None,
         };
         drop(state);

@@ -20,9 +20,8 @@ pub enum SemaphoreError {
 impl fmt::Display for SemaphoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ReleasedTooManyTimes => {
-                f.write_str("BoundedSemaphore.release(): released too many times")
-            }
+            // asyncio's ValueError message.
+            Self::ReleasedTooManyTimes => f.write_str("BoundedSemaphore released too many times"),
         }
     }
 }

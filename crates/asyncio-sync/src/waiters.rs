@@ -3,8 +3,8 @@
 //! has grown, and a pending future that is dropped can leave the queue in O(1).
 //!
 //! A pending future holds the key of its slot. The primitive *notifies* the first queued
-//! waiter by unlinking it and leaving a message in its slot (for a queue getter: "an item is
-//! promised to you"; for a lock waiter: "the lock is yours"). The future reads the message
+//! waiter by unlinking it and leaving a message in its slot (for a queue getter: "look
+//! again"; for a lock waiter: "the lock is yours"). The future reads the message
 //! on its next poll. If it is dropped first, the primitive gets the message back from
 //! [`Waiters::remove`] and passes it on to the next waiter, which is how every primitive here
 //! is cancellation safe without a lock-free intrusive list (and without `unsafe`).

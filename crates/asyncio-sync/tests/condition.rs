@@ -40,7 +40,7 @@ fn notify_without_the_lock_is_an_error() {
     assert_eq!(cond.notify_all(), Err(ConditionError::NotLocked));
     assert_eq!(
         ConditionError::NotLocked.to_string(),
-        "Condition.notify(): cannot notify on un-acquired lock"
+        "cannot notify on un-acquired lock"
     );
 }
 
@@ -54,6 +54,10 @@ fn wait_with_a_guard_of_another_lock_is_an_error() {
         Some(ConditionError::ForeignGuard)
     );
     assert!(!other.locked(), "the foreign guard was dropped");
+    assert_eq!(
+        ConditionError::ForeignGuard.to_string(),
+        "cannot wait on un-acquired lock"
+    );
 }
 
 #[test]

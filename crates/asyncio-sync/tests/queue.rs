@@ -50,37 +50,74 @@ fn get_waits_for_a_put_and_getters_are_served_in_arrival_order() {
     assert_eq!(second.ready(), Ok("b"));
 }
 
+/// As CPython's: a woken getter has no claim on the item that woke it. `get_nowait` takes it
+/// whenever `qsize() > 0`, and the getter, finding the queue empty, waits again at the back
+/// of the line (the same interleaving on the loop: the facade's tests/queue_order.rs).
 #[test]
-fn get_nowait_does_not_overtake_a_woken_getter() {
+fn get_nowait_takes_the_item_a_woken_getter_was_about_to_get() {
     let queue = Queue::new(0);
     let (mut getter, _) = start(queue.get());
     queue.put_nowait(1).unwrap();
+    assert!(getter.woken());
     assert_eq!(queue.qsize(), 1);
-    assert_eq!(queue.get_nowait(), Err(GetNowaitError::Empty(QueueEmpty)));
+    assert_eq!(queue.get_nowait(), Ok(1));
     let (mut late, poll) = start(queue.get());
+    assert!(poll.is_pending());
+    getter.pending();
+    queue.put_nowait(2).unwrap();
     assert!(
-        poll.is_pending(),
-        "a new get queues behind the woken getter"
+        late.woken(),
+        "the getter that parked first while the other was woken"
     );
-    assert_eq!(getter.ready(), Ok(1));
-    late.pending();
+    assert_eq!(
+        getter.wakes(),
+        1,
+        "the overtaken getter waits at the back of the line"
+    );
+    assert_eq!(late.ready(), Ok(2));
+    queue.put_nowait(3).unwrap();
+    assert_eq!(getter.ready(), Ok(3));
 }
 
 #[test]
-fn a_dropped_getter_that_was_promised_an_item_passes_it_on() {
+fn a_get_that_finds_an_item_takes_it_before_a_woken_getter() {
+    let queue = Queue::new(0);
+    let (mut getter, _) = start(queue.get());
+    queue.put_nowait("a").unwrap();
+    let (_, poll) = start(queue.get());
+    assert_eq!(poll, std::task::Poll::Ready(Ok("a")));
+    getter.pending();
+}
+
+#[test]
+fn a_dropped_woken_getter_passes_the_wake_up_on() {
     let queue = Queue::new(0);
     let (first, _) = start(queue.get());
     let (mut second, _) = start(queue.get());
     queue.put_nowait(7).unwrap();
     assert!(first.woken() && !second.woken());
     drop(first);
-    assert!(second.woken(), "the promise moved to the next getter");
+    assert!(
+        second.woken(),
+        "the item is still there: the next getter is woken"
+    );
     assert_eq!(second.ready(), Ok(7));
     assert!(queue.empty());
 }
 
 #[test]
-fn a_dropped_promised_getter_with_no_successor_leaves_the_item_queued() {
+fn a_dropped_woken_getter_wakes_nobody_once_the_item_is_gone() {
+    let queue = Queue::new(0);
+    let (first, _) = start(queue.get());
+    let (second, _) = start(queue.get());
+    queue.put_nowait(7).unwrap();
+    assert_eq!(queue.get_nowait(), Ok(7));
+    drop(first);
+    assert!(!second.woken(), "nothing to take");
+}
+
+#[test]
+fn a_dropped_woken_getter_with_no_successor_leaves_the_item_queued() {
     let queue = Queue::new(0);
     let (getter, _) = start(queue.get());
     queue.put_nowait(7).unwrap();
@@ -99,15 +136,36 @@ fn put_waits_while_full_and_putters_are_served_in_arrival_order() {
     assert!(poll.is_pending());
     assert_eq!(queue.get_nowait(), Ok(0));
     assert!(first.woken() && !second.woken());
-    assert!(
-        queue.put_nowait(9).is_err(),
-        "the room is promised to the first putter"
-    );
     assert_eq!(first.ready(), Ok(()));
     second.pending();
     assert_eq!(queue.get_nowait(), Ok(1));
     assert_eq!(second.ready(), Ok(()));
     assert_eq!(queue.get_nowait(), Ok(2));
+}
+
+/// As CPython's: `put_nowait` succeeds whenever `!full()`, even into the slot a woken putter
+/// was about to use; that putter waits again at the back of the line.
+#[test]
+fn put_nowait_takes_the_room_a_woken_putter_was_about_to_use() {
+    let queue = Queue::new(1);
+    queue.put_nowait("x").unwrap();
+    let (mut first, _) = start(queue.put("y"));
+    let (mut second, _) = start(queue.put("z"));
+    assert_eq!(queue.get_nowait(), Ok("x"));
+    assert!(first.woken() && !queue.full());
+    assert_eq!(queue.put_nowait("w"), Ok(()));
+    first.pending();
+    assert_eq!(queue.get_nowait(), Ok("w"));
+    assert!(second.woken(), "the putter that waited longer now");
+    assert_eq!(
+        first.wakes(),
+        1,
+        "the overtaken putter waits at the back of the line"
+    );
+    assert_eq!(second.ready(), Ok(()));
+    assert_eq!(queue.get_nowait(), Ok("z"));
+    assert_eq!(first.ready(), Ok(()));
+    assert_eq!(queue.get_nowait(), Ok("y"));
 }
 
 #[test]
@@ -123,7 +181,7 @@ fn a_dropped_pending_put_never_inserts() {
 }
 
 #[test]
-fn a_dropped_putter_that_was_promised_room_passes_it_on() {
+fn a_dropped_woken_putter_passes_the_wake_up_on() {
     let queue = Queue::new(1);
     queue.put_nowait(0).unwrap();
     let (first, _) = start(queue.put(1));
@@ -227,7 +285,7 @@ fn shutdown_wakes_parked_getters_with_an_error() {
 #[test]
 fn immediate_shutdown_drops_items_marks_them_done_and_releases_join() {
     let queue = Queue::new(0);
-    let (mut promised, _) = start(queue.get());
+    let (mut woken, _) = start(queue.get());
     queue.put_nowait(1).unwrap();
     queue.put_nowait(2).unwrap();
     let (mut join, _) = start(queue.join());
@@ -236,7 +294,7 @@ fn immediate_shutdown_drops_items_marks_them_done_and_releases_join() {
     assert_eq!(queue.unfinished_tasks(), 0);
     assert!(join.woken());
     join.ready();
-    assert_eq!(promised.ready(), Err(QueueShutDown(())));
+    assert_eq!(woken.ready(), Err(QueueShutDown(())));
     assert_eq!(
         queue.get_nowait(),
         Err(GetNowaitError::ShutDown(QueueShutDown(())))

@@ -3,11 +3,15 @@
 //! by step against a model made of a `Vec` of items, the order's rule for which item leaves
 //! next, and counters. `Queue`, `LifoQueue` and `PriorityQueue` each run it.
 //!
-//! The model states the contract directly: items come out in the queue's order, exactly
-//! once; parked waiters are served first come, first served (the first `k` parked getters are
-//! the ones entitled to the `k` oldest items, and likewise for putters and room); a waiter
-//! entitled to proceed has been woken; a dropped `put` never inserts; `join` is released
-//! exactly when the count of unfinished items reaches zero.
+//! The model is CPython's `Lib/asyncio/queues.py` (3.11, with 3.13's `shutdown`), stated
+//! directly: items come out in the queue's order, exactly once; `get_nowait` succeeds exactly
+//! when the queue holds an item and `put_nowait` exactly when it is not full, whatever woken
+//! waiters are about to do; each item put wakes the first parked getter and each item taken
+//! the first parked putter, which look again when polled and, overtaken, park again at the
+//! back of the line; a woken waiter dropped before it looked passes the wake-up on when
+//! there is something to take (room to use); a dropped `put` never inserts; `join` is
+//! released exactly when the count of unfinished items reaches zero. Every waiter's wakes
+//! are counted: it is woken exactly when the model says, never more.
 
 mod common;
 
@@ -57,12 +61,18 @@ fn op() -> impl Strategy<Value = Op> {
 /// Where a parked waiter stands in the model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Standing {
-    /// Waiting for an item (or room).
-    Queued,
-    /// Entitled to an item (or room): it must have been woken.
-    Entitled,
-    /// The queue shut down while it was queued.
-    ShutOut,
+    /// In the line; the number orders the line (a waiter that parks again gets a new one).
+    Queued(u64),
+    /// Taken off the line and woken: it looks again when polled.
+    Woken,
+}
+
+/// A parked waiter of the model: its future, where it stands, how often it must have been
+/// woken by now.
+struct Waiter<F> {
+    future: F,
+    standing: Standing,
+    wakes: usize,
 }
 
 type GetFut<'a, O> = Driven<QueueGet<'a, u32, O>>;
@@ -100,9 +110,25 @@ struct Model<'a, O: Order<u32>> {
     unfinished: usize,
     shutdown: bool,
     next_item: u32,
-    getters: Vec<(GetFut<'a, O>, Standing)>,
-    putters: Vec<(PutFut<'a, O>, Standing, u32)>,
+    next_seq: u64,
+    getters: Vec<Waiter<GetFut<'a, O>>>,
+    /// With the item each putter holds.
+    putters: Vec<(Waiter<PutFut<'a, O>>, u32)>,
     joiners: Vec<(JoinFut<'a, O>, bool)>,
+}
+
+/// Wakes the waiter first in line, if any (CPython's `_wakeup_next`).
+fn wake_first<'w, F: 'w>(waiters: impl Iterator<Item = &'w mut Waiter<F>>) {
+    let first = waiters
+        .filter_map(|w| match w.standing {
+            Standing::Queued(seq) => Some((seq, w)),
+            Standing::Woken => None,
+        })
+        .min_by_key(|(seq, _)| *seq);
+    if let Some((_, waiter)) = first {
+        waiter.standing = Standing::Woken;
+        waiter.wakes += 1;
+    }
 }
 
 impl<'a, O: Order<u32>> Model<'a, O> {
@@ -110,42 +136,28 @@ impl<'a, O: Order<u32>> Model<'a, O> {
         self.rule.take(&mut self.items)
     }
 
-    fn entitled_getters(&self) -> usize {
-        self.getters
-            .iter()
-            .filter(|g| g.1 == Standing::Entitled)
-            .count()
+    fn full(&self) -> bool {
+        self.maxsize != 0 && self.items.len() >= self.maxsize
     }
 
-    fn entitled_putters(&self) -> usize {
-        self.putters
-            .iter()
-            .filter(|p| p.1 == Standing::Entitled)
-            .count()
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
     }
 
-    fn has_room(&self) -> bool {
-        self.maxsize == 0 || self.items.len() + self.entitled_putters() < self.maxsize
+    fn wake_first_getter(&mut self) {
+        wake_first(self.getters.iter_mut());
     }
 
-    fn free_item(&self) -> bool {
-        self.items.len() > self.entitled_getters()
+    fn wake_first_putter(&mut self) {
+        wake_first(self.putters.iter_mut().map(|(w, _)| w));
     }
 
-    /// First come, first served: hands free items and room to the earliest queued waiters.
-    fn settle(&mut self) {
-        while self.free_item() {
-            let Some(g) = self.getters.iter_mut().find(|g| g.1 == Standing::Queued) else {
-                break;
-            };
-            g.1 = Standing::Entitled;
-        }
-        while !self.shutdown && self.has_room() {
-            let Some(p) = self.putters.iter_mut().find(|p| p.1 == Standing::Queued) else {
-                break;
-            };
-            p.1 = Standing::Entitled;
-        }
+    /// An item leaves (`get_nowait`, or a `get` that found one): the first putter is woken.
+    fn taken(&mut self) -> u32 {
+        let item = self.take().expect("an item is there");
+        self.wake_first_putter();
+        item
     }
 
     fn item(&mut self) -> u32 {
@@ -155,9 +167,11 @@ impl<'a, O: Order<u32>> Model<'a, O> {
         self.next_item.wrapping_mul(2_654_435_761)
     }
 
+    /// An item enters (`put_nowait`, or a `put` that found room): the first getter is woken.
     fn inserted(&mut self, item: u32) {
         self.items.push(item);
         self.unfinished += 1;
+        self.wake_first_getter();
     }
 
     fn release_joiners_if_done(&mut self) {
@@ -176,17 +190,17 @@ impl<'a, O: Order<u32>> Model<'a, O> {
                     assert!(
                         matches!(result, Err(PutNowaitError::ShutDown(QueueShutDown(i))) if i == item)
                     );
-                } else if self.has_room() {
-                    assert_eq!(result, Ok(()));
-                    self.inserted(item);
-                } else {
+                } else if self.full() {
                     assert!(matches!(result, Err(PutNowaitError::Full(f)) if f.0 == item));
+                } else {
+                    assert_eq!(result, Ok(()), "not full: put_nowait succeeds");
+                    self.inserted(item);
                 }
             }
             Op::GetNowait => {
                 let result = queue.get_nowait();
-                if self.free_item() {
-                    assert_eq!(result, Ok(self.take().unwrap()));
+                if !self.items.is_empty() {
+                    assert_eq!(result, Ok(self.taken()), "qsize() > 0: get_nowait succeeds");
                 } else if self.shutdown {
                     assert!(matches!(result, Err(GetNowaitError::ShutDown(_))));
                 } else {
@@ -199,70 +213,90 @@ impl<'a, O: Order<u32>> Model<'a, O> {
                 let poll = put.poll();
                 if self.shutdown {
                     assert!(matches!(poll, Poll::Ready(Err(QueueShutDown(i))) if i == item));
-                } else if self.has_room() {
+                } else if self.full() {
+                    assert!(poll.is_pending());
+                    let standing = Standing::Queued(self.seq());
+                    let waiter = Waiter {
+                        future: put,
+                        standing,
+                        wakes: 0,
+                    };
+                    self.putters.push((waiter, item));
+                } else {
                     assert!(matches!(poll, Poll::Ready(Ok(()))));
                     self.inserted(item);
-                } else {
-                    assert!(poll.is_pending());
-                    self.putters.push((put, Standing::Queued, item));
                 }
             }
             Op::Get => {
                 let mut get = Driven::new(queue.get());
                 let poll = get.poll();
-                if self.free_item() {
-                    assert_eq!(poll, Poll::Ready(Ok(self.take().unwrap())));
+                if !self.items.is_empty() {
+                    assert_eq!(poll, Poll::Ready(Ok(self.taken())));
                 } else if self.shutdown {
                     assert_eq!(poll, Poll::Ready(Err(QueueShutDown(()))));
                 } else {
                     assert!(poll.is_pending());
-                    self.getters.push((get, Standing::Queued));
+                    let standing = Standing::Queued(self.seq());
+                    self.getters.push(Waiter {
+                        future: get,
+                        standing,
+                        wakes: 0,
+                    });
                 }
             }
             Op::PollPut(i) if !self.putters.is_empty() => {
                 let i = i % self.putters.len();
-                let (put, standing, item) = &mut self.putters[i];
-                let (standing, item) = (*standing, *item);
-                if standing == Standing::Queued {
-                    put.pending();
+                let (putter, item) = &mut self.putters[i];
+                let item = *item;
+                if let Standing::Queued(_) = putter.standing {
+                    putter.future.pending();
                     return;
                 }
-                assert!(put.woken(), "a putter entitled to proceed was woken");
-                let result = put.ready();
-                self.putters.remove(i);
-                if standing == Standing::Entitled && !self.shutdown {
-                    assert_eq!(result, Ok(()));
-                    self.inserted(item);
+                // Woken: it looks again, as CPython's `while self.full():` loop.
+                let poll = putter.future.poll();
+                if self.shutdown {
+                    assert_eq!(poll, Poll::Ready(Err(QueueShutDown(item))), "handed back");
+                    self.putters.remove(i);
+                } else if self.full() {
+                    assert!(poll.is_pending(), "overtaken: it parks again");
+                    self.putters[i].0.standing = Standing::Queued(self.seq());
                 } else {
-                    assert_eq!(result, Err(QueueShutDown(item)), "the item is handed back");
+                    assert_eq!(poll, Poll::Ready(Ok(())));
+                    self.putters.remove(i);
+                    self.inserted(item);
                 }
             }
             Op::PollGet(i) if !self.getters.is_empty() => {
                 let i = i % self.getters.len();
-                let (get, standing) = &mut self.getters[i];
-                let standing = *standing;
-                if standing == Standing::Queued {
-                    get.pending();
+                let getter = &mut self.getters[i];
+                if let Standing::Queued(_) = getter.standing {
+                    getter.future.pending();
                     return;
                 }
-                assert!(get.woken(), "a getter entitled to proceed was woken");
-                let result = get.ready();
-                self.getters.remove(i);
-                if standing == Standing::ShutOut {
-                    assert_eq!(result, Err(QueueShutDown(())));
-                } else if let Some(item) = self.take() {
-                    assert_eq!(result, Ok(item));
+                // Woken: it looks again, as CPython's `while self.empty():` loop.
+                let poll = getter.future.poll();
+                if !self.items.is_empty() {
+                    assert_eq!(poll, Poll::Ready(Ok(self.taken())));
+                    self.getters.remove(i);
+                } else if self.shutdown {
+                    assert_eq!(poll, Poll::Ready(Err(QueueShutDown(()))));
+                    self.getters.remove(i);
                 } else {
-                    // Only an immediate shutdown empties the queue under a promise.
-                    assert!(self.shutdown);
-                    assert_eq!(result, Err(QueueShutDown(())));
+                    assert!(poll.is_pending(), "overtaken: it parks again");
+                    self.getters[i].standing = Standing::Queued(self.seq());
                 }
             }
             Op::DropPut(i) if !self.putters.is_empty() => {
-                self.putters.remove(i % self.putters.len());
+                let (putter, _) = self.putters.remove(i % self.putters.len());
+                if putter.standing == Standing::Woken && !self.full() {
+                    self.wake_first_putter();
+                }
             }
             Op::DropGet(i) if !self.getters.is_empty() => {
-                self.getters.remove(i % self.getters.len());
+                let getter = self.getters.remove(i % self.getters.len());
+                if getter.standing == Standing::Woken && !self.items.is_empty() {
+                    self.wake_first_getter();
+                }
             }
             Op::TaskDone => {
                 let result = queue.task_done();
@@ -305,15 +339,12 @@ impl<'a, O: Order<u32>> Model<'a, O> {
                     self.unfinished -= dropped.min(self.unfinished);
                     self.release_joiners_if_done();
                 }
-                for g in &mut self.getters {
-                    if g.1 == Standing::Queued {
-                        g.1 = Standing::ShutOut;
-                    }
+                // Every parked waiter is woken to look again.
+                while self.getters.iter().any(|g| g.standing != Standing::Woken) {
+                    self.wake_first_getter();
                 }
-                for p in &mut self.putters {
-                    if p.1 == Standing::Queued {
-                        p.1 = Standing::ShutOut;
-                    }
+                while self.putters.iter().any(|p| p.0.standing != Standing::Woken) {
+                    self.wake_first_putter();
                 }
             }
             // Polling or dropping a waiter when there is none.
@@ -323,10 +354,26 @@ impl<'a, O: Order<u32>> Model<'a, O> {
 
     fn check(&self) {
         assert_eq!(self.queue.qsize(), self.items.len());
+        assert_eq!(self.queue.empty(), self.items.is_empty());
+        assert_eq!(self.queue.full(), self.full());
         assert_eq!(self.queue.unfinished_tasks(), self.unfinished);
         assert_eq!(self.queue.is_shutdown(), self.shutdown);
         if self.maxsize > 0 {
             assert!(self.items.len() <= self.maxsize, "never above maxsize");
+        }
+        for getter in &self.getters {
+            assert_eq!(
+                getter.future.wakes(),
+                getter.wakes,
+                "a getter woken as the model says"
+            );
+        }
+        for (putter, _) in &self.putters {
+            assert_eq!(
+                putter.future.wakes(),
+                putter.wakes,
+                "a putter woken as the model says"
+            );
         }
     }
 }
@@ -341,13 +388,13 @@ fn run<O: Order<u32>>(rule: Rule, maxsize: usize, ops: Vec<Op>) {
         unfinished: 0,
         shutdown: false,
         next_item: 0,
+        next_seq: 0,
         getters: Vec::new(),
         putters: Vec::new(),
         joiners: Vec::new(),
     };
     for op in ops {
         model.apply(op);
-        model.settle();
         model.check();
     }
     // Cancel every waiter: no item may be lost or appear from a dropped put.
@@ -380,7 +427,7 @@ proptest! {
 
 #[test]
 fn model_covers_a_known_tricky_interleaving() {
-    // Two parked getters, one item: the first is entitled, is dropped, the second inherits.
+    // Two parked getters, one item: the first is woken, is dropped, the second is woken.
     run::<Fifo<u32>>(
         Rule::Oldest,
         1,
@@ -395,6 +442,36 @@ fn model_covers_a_known_tricky_interleaving() {
             Op::Shutdown(true),
             Op::TaskDone,
             Op::Join,
+        ],
+    );
+}
+
+#[test]
+fn model_covers_nowait_overtaking_woken_waiters() {
+    // A woken getter overtaken by get_nowait parks again behind a later getter; a woken
+    // putter overtaken by put_nowait likewise (the trace of the facade's
+    // tests/python/queue_nowait.py, without a loop).
+    run::<Fifo<u32>>(
+        Rule::Oldest,
+        1,
+        vec![
+            Op::Get,
+            Op::PutNowait,
+            Op::GetNowait,
+            Op::Get,
+            Op::PollGet(0),
+            Op::PutNowait,
+            Op::PollGet(0),
+            Op::PollGet(0),
+            Op::PutNowait,
+            Op::Put,
+            Op::Put,
+            Op::GetNowait,
+            Op::PutNowait,
+            Op::PollPut(0),
+            Op::GetNowait,
+            Op::PollPut(1),
+            Op::PollPut(0),
         ],
     );
 }

@@ -98,7 +98,7 @@ fn bounded_semaphore_refuses_to_release_above_its_initial_value() {
     );
     assert_eq!(
         SemaphoreError::ReleasedTooManyTimes.to_string(),
-        "BoundedSemaphore.release(): released too many times"
+        "BoundedSemaphore released too many times"
     );
 }
 

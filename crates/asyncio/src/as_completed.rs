@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use asyncio_loop::{Sleep, TaskError, get_event_loop};
+use asyncio_loop::{Sleep, TaskError, TimeoutError, get_event_loop};
 use futures_core::Stream;
 
 use crate::child::{Child, Notify};
@@ -100,10 +100,13 @@ where
     stream
 }
 
-/// Why [`as_completed`] yielded no output for one child.
+/// Why [`as_completed`] yielded no output for one child. Displays what asyncio raises
+/// there: the child's own error, or `TimeoutError`'s message; the variant (`Debug`) says
+/// which, and the timeout's length.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsCompletedError {
-    /// The child panicked or was cancelled.
+    /// The child panicked or was cancelled (transparent: asyncio re-raises the child's
+    /// exception).
     Task(TaskError),
     /// The overall timeout passed before every child finished (asyncio's `TimeoutError`).
     Timeout(Duration),
@@ -112,10 +115,8 @@ pub enum AsCompletedError {
 impl fmt::Display for AsCompletedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AsCompletedError::Task(e) => {
-                write!(f, "as_completed: a task ended without output: {e}")
-            }
-            AsCompletedError::Timeout(d) => write!(f, "as_completed: timed out after {d:?}"),
+            AsCompletedError::Task(e) => e.fmt(f),
+            AsCompletedError::Timeout(_) => TimeoutError.fmt(f),
         }
     }
 }

@@ -86,12 +86,13 @@ pub use wait_for::{shield, shield_task, wait_for};
 
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
-    CancelTarget, CancelledError, CatchCancelled, ConcurrentFuture, EventLoop, ExceptionContext,
-    Future, Handle, InvalidStateError, LoopHandle, Reraise, RunError, RuntimeError, SharedTask,
-    Shield, Sleep, Task, TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimerHandle,
-    TryTask, all_tasks, catch_cancelled, create_task, create_task_named, create_try_task,
-    current_task, finally, get_event_loop, get_running_loop, new_event_loop, note_waiting_on,
-    set_event_loop, shield_ref, sleep, sleep_until, timeout, timeout_at,
+    CancelTarget, CancelledError, CatchCancelled, ConcurrentFuture, ConcurrentSetter,
+    DoneCallbackId, EventLoop, ExceptionContext, Future, FutureSetter, Handle, InvalidStateError,
+    LoopHandle, LoopId, Reraise, RunError, RuntimeError, SharedTask, Shield, Sleep, Task,
+    TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimerHandle, TryTask, all_tasks,
+    catch_cancelled, create_task, create_task_named, create_try_task, current_task, finally,
+    get_event_loop, get_running_loop, new_event_loop, note_waiting_on, set_event_loop, shield_ref,
+    sleep, sleep_until, timeout, timeout_at,
 };
 #[cfg(unix)]
 pub use asyncio_loop::{

@@ -19,8 +19,9 @@ use crate::executor::EventLoopExt;
 /// after cleaning up (pending tasks cancelled, async generators still alive closed, the
 /// default pool shut down, the loop closed).
 ///
-/// Fails with `RunError::NestedRun` when called from inside a running loop (asyncio: "cannot
-/// be called from a running event loop"); `main` is then dropped without running.
+/// Fails with `RunError::NestedAsyncioRun` when called from inside a running loop
+/// (asyncio's "asyncio.run() cannot be called from a running event loop"); `main` is then
+/// dropped without running.
 ///
 /// ```
 /// use std::time::Duration;
@@ -34,7 +35,7 @@ use crate::executor::EventLoopExt;
 pub fn run<F: Future>(main: F) -> Result<F::Output, RunError> {
     // Checked before a runner exists: making one would replace the thread's current loop.
     if get_running_loop().is_ok() {
-        return Err(RunError::NestedRun);
+        return Err(RunError::NestedAsyncioRun);
     }
     let runner = Runner::new();
     let output = runner.run(main);
@@ -74,10 +75,11 @@ impl Runner {
     }
 
     /// Runs `fut` on the runner's loop until it completes and returns its output. Fails
-    /// with `RunError::NestedRun` inside a running loop, `RunError::Closed` after `close`.
+    /// with `RunError::NestedRunnerRun` inside a running loop ("Runner.run() cannot be
+    /// called from a running event loop"), `RunError::Closed` after `close`.
     pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
         if get_running_loop().is_ok() {
-            return Err(RunError::NestedRun);
+            return Err(RunError::NestedRunnerRun);
         }
         if !self.set_as_current.replace(true) {
             set_event_loop(Some(&self.event_loop));

@@ -54,6 +54,13 @@ pub enum ReturnWhen {
 /// })
 /// .unwrap();
 /// ```
+///
+/// # Panics
+///
+/// When awaited with no task at all, with asyncio's `ValueError` message, "Set of
+/// Tasks/Futures is empty." (asyncio raises it when the coroutine runs, so this panics at
+/// the first poll, not at the call). A panic, as for `Wait`'s other misuse (a poll after it
+/// returned): it is the caller's mistake, and `wait` has no error to return otherwise.
 pub fn wait<T, I>(tasks: I, return_when: ReturnWhen, timeout: Option<Duration>) -> Wait<T, I::Item>
 where
     I: IntoIterator,
@@ -135,6 +142,7 @@ impl<T: 'static, W: Waitable<T>> Future for Wait<T, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.returned, "Wait polled after it completed");
+        assert!(!this.children.is_empty(), "Set of Tasks/Futures is empty.");
         this.notify.register(cx);
         let mut failed = false;
         while let Some(index) = this.notify.next_finished() {

@@ -76,10 +76,10 @@ fn run_inside_a_running_loop_fails_clearly_without_running_main() {
         async move { asyncio::run(async move { ran.set(true) }) }
     })
     .unwrap();
-    assert_eq!(nested, Err(RunError::NestedRun));
+    assert_eq!(nested, Err(RunError::NestedAsyncioRun));
     assert_eq!(
         nested.unwrap_err().to_string(),
-        "Cannot run the event loop while another loop is running"
+        "asyncio.run() cannot be called from a running event loop"
     );
     assert!(!ran.get(), "the nested main never ran");
 }
@@ -115,7 +115,12 @@ fn a_runner_inside_a_running_loop_fails_clearly() {
         let runner = Runner::new();
         runner.run(async {})
     });
-    assert_eq!(out.unwrap(), Err(RunError::NestedRun));
+    let out = out.unwrap();
+    assert_eq!(out, Err(RunError::NestedRunnerRun));
+    assert_eq!(
+        out.unwrap_err().to_string(),
+        "Runner.run() cannot be called from a running event loop"
+    );
 }
 
 #[test]

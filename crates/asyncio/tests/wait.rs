@@ -108,15 +108,15 @@ fn a_timeout_returns_what_is_done_and_leaves_the_rest_running() {
     .unwrap();
 }
 
+/// asyncio: `await asyncio.wait([])` raises `ValueError('Set of Tasks/Futures is empty.')`;
+/// it used to return `([], [])` here.
 #[test]
-fn an_empty_wait_returns_at_once() {
-    let (done, pending) = asyncio::run(asyncio::wait(
-        Vec::<Task<u64>>::new(),
-        ReturnWhen::FirstCompleted,
-        None,
-    ))
-    .unwrap();
-    assert!(done.is_empty() && pending.is_empty());
+#[should_panic(expected = "Set of Tasks/Futures is empty.")]
+fn waiting_for_no_task_panics_with_asyncios_message() {
+    let _ = asyncio::run(async {
+        let none: Vec<Task<u64>> = Vec::new();
+        asyncio::wait(none, ReturnWhen::AllCompleted, None).await
+    });
 }
 
 async fn job(name: &'static str, ms: u64, fail: bool) -> Result<&'static str, String> {

@@ -1,5 +1,11 @@
 //! The queue's errors, named after asyncio's exceptions. Every error that refuses an item
 //! hands it back, so a rejected `put` never loses it.
+//!
+//! Their messages: asyncio raises `QueueEmpty`, `QueueFull` and `QueueShutDown` bare (a
+//! traceback shows only the class name), so these say the same in the words of the
+//! classes' docstrings and the style of asyncio's other messages ("Event loop is closed");
+//! `task_done()`'s is asyncio's `ValueError` message. Which operation failed is in the
+//! type and the variant (`Debug`), not in the text.
 
 use std::fmt;
 
@@ -9,7 +15,7 @@ pub struct QueueEmpty;
 
 impl fmt::Display for QueueEmpty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("get_nowait() on an empty queue")
+        f.write_str("Queue is empty")
     }
 }
 
@@ -27,7 +33,7 @@ impl<T> fmt::Debug for QueueFull<T> {
 
 impl<T> fmt::Display for QueueFull<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("put_nowait() on a full queue")
+        f.write_str("Queue is full")
     }
 }
 
@@ -46,7 +52,7 @@ impl<T> fmt::Debug for QueueShutDown<T> {
 
 impl<T> fmt::Display for QueueShutDown<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("queue operation on a shut-down queue")
+        f.write_str("Queue is shut down")
     }
 }
 
@@ -82,8 +88,8 @@ impl<T> fmt::Debug for PutNowaitError<T> {
 impl<T> fmt::Display for PutNowaitError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Full(_) => f.write_str("put_nowait() on a full queue"),
-            Self::ShutDown(_) => f.write_str("put_nowait() on a shut-down queue"),
+            Self::Full(e) => e.fmt(f),
+            Self::ShutDown(e) => e.fmt(f),
         }
     }
 }
@@ -102,8 +108,8 @@ pub enum GetNowaitError {
 impl fmt::Display for GetNowaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Empty(_) => f.write_str("get_nowait() on an empty queue"),
-            Self::ShutDown(_) => f.write_str("get_nowait() on a shut-down, drained queue"),
+            Self::Empty(e) => e.fmt(f),
+            Self::ShutDown(e) => e.fmt(f),
         }
     }
 }
@@ -127,16 +133,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_name_the_operation() {
-        assert_eq!(QueueEmpty.to_string(), "get_nowait() on an empty queue");
-        assert_eq!(QueueFull(1).to_string(), "put_nowait() on a full queue");
+    fn messages_are_asyncios() {
+        assert_eq!(QueueEmpty.to_string(), "Queue is empty");
+        assert_eq!(
+            GetNowaitError::Empty(QueueEmpty).to_string(),
+            "Queue is empty"
+        );
+        assert_eq!(QueueFull(1).to_string(), "Queue is full");
+        assert_eq!(
+            PutNowaitError::Full(QueueFull(1)).to_string(),
+            "Queue is full"
+        );
         assert_eq!(
             PutNowaitError::ShutDown(QueueShutDown(1)).to_string(),
-            "put_nowait() on a shut-down queue"
+            "Queue is shut down"
         );
         assert_eq!(
             GetNowaitError::ShutDown(QueueShutDown(())).to_string(),
-            "get_nowait() on a shut-down, drained queue"
+            "Queue is shut down"
+        );
+        assert_eq!(
+            format!("{:?}", GetNowaitError::ShutDown(QueueShutDown(()))),
+            "ShutDown(QueueShutDown(..))",
+            "which case is in Debug"
         );
         assert_eq!(
             TaskDoneError.to_string(),
