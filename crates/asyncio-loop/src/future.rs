@@ -12,6 +12,8 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use crate::cancel_state::CancelTarget;
+use crate::catch::note_waiting_on;
 use crate::error::{CancelledError, InvalidStateError, RunError};
 use crate::exception::ExceptionContext;
 use crate::running::running_loop;
@@ -237,7 +239,16 @@ impl<T: Clone + 'static> Future<T> {
     }
 }
 
-impl<T: Clone> std::future::Future for Future<T> {
+/// Cancelling a task that awaits a future cancels the future first, as asyncio's
+/// `Task.cancel()` cancels `_fut_waiter`: every awaiter then gets `CancelledError`, and the
+/// task's own cancellation comes when the future's wakes it.
+impl<T: 'static> CancelTarget for Future<T> {
+    fn cancel(&self) -> bool {
+        Future::cancel(self)
+    }
+}
+
+impl<T: Clone + 'static> std::future::Future for Future<T> {
     type Output = Result<T, CancelledError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -253,6 +264,8 @@ impl<T: Clone> std::future::Future for Future<T> {
         if !known {
             actions.push(Action::Waker(cx.waker().clone()));
         }
+        drop(actions);
+        note_waiting_on(Rc::new(self.clone()));
         Poll::Pending
     }
 }

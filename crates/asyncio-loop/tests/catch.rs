@@ -470,3 +470,49 @@ fn an_err_of_a_try_task_is_an_exception_reported_unless_retrieved() {
         ["Task exception was never retrieved Some(\"\\\"lost\\\"\")"]
     );
 }
+
+/// Pinned to tests/python/await_future_cancel.py (CPython 3.11).
+#[test]
+fn cancelling_an_awaiter_cancels_the_awaited_future() {
+    let log = Log::default();
+    let event_loop = EventLoop::new();
+    let fut = event_loop.create_future::<u8>();
+    event_loop
+        .run_until_complete({
+            let log = log.clone();
+            async move {
+                let waiter = |name: &'static str| {
+                    let (log, fut) = (log.clone(), fut.clone());
+                    create_task(async move {
+                        // A cancelled future's `Err(CancelledError)` is the same
+                        // exception in asyncio as the task's own cancellation.
+                        match catch_cancelled(fut).await {
+                            Ok(Ok(_)) => log.push(format!("{name} got a result")),
+                            Ok(Err(e)) | Err(e) => {
+                                log.push(format!("{name} cancelled"));
+                                e.reraise::<()>().await;
+                            }
+                        }
+                    })
+                };
+                let (a, b) = (waiter("a"), waiter("b"));
+                yield_now().await;
+                a.cancel();
+                let (pa, pb) = (a.as_ref(), b.as_ref());
+                let _ = (a.await, b.await);
+                log.push(format!(
+                    "future cancelled {} a {} b {}",
+                    py(fut.cancelled()),
+                    py(pa.cancelled()),
+                    py(pb.cancelled())
+                ));
+            }
+        })
+        .unwrap();
+    expect(
+        &log,
+        "a cancelled
+        b cancelled
+        future cancelled True a True b True",
+    );
+}
