@@ -58,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "L4 surface: handles, Future, sleep, LoopHandle, shield",
         &["handle", "future", "sleep", "remote", "shield"],
     ),
+    ("L4 surface: the timeout scope object", &["timeout_scope"]),
     ("L4 surface: I/O sources", &["source"]),
     ("L4 surface: sockets", &["tcp", "udp", "unix"]),
     ("L4 surface: EventLoop", &["event_loop"]),

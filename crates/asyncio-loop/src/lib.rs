@@ -102,6 +102,7 @@ mod sleep;
 mod source;
 #[cfg(unix)]
 mod tcp;
+mod timeout_scope;
 #[cfg(unix)]
 mod udp;
 #[cfg(unix)]
@@ -136,6 +137,7 @@ pub use task::Task;
 pub use task_ref::TaskRef;
 #[cfg(unix)]
 pub use tcp::{TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
+pub use timeout_scope::{Scoped, TimeoutScope};
 pub use try_task::TryTask;
 #[cfg(unix)]
 pub use udp::UdpSocket;

@@ -183,6 +183,25 @@ impl Timer {
         }
     }
 
+    /// Forgets the entry and sets a new deadline, armed at the next poll (`None`: never).
+    fn reset(&mut self, when: Option<Instant>) {
+        self.cancel();
+        self.state = TimerState::Idle(match when {
+            Some(at) => Idle::At(Deadline::new(at)),
+            None => Idle::After(Duration::MAX),
+        });
+    }
+
+    /// The deadline, once known (a delay becomes one at the first pending poll); `None`
+    /// also for "never".
+    fn when(&self) -> Option<Instant> {
+        let deadline = match self.state {
+            TimerState::Idle(Idle::At(at)) | TimerState::Armed { deadline: at, .. } => at,
+            TimerState::Idle(_) => return None,
+        };
+        (deadline.0 != u64::MAX).then(|| deadline.instant())
+    }
+
     #[inline(never)]
     fn cancel_armed(owner: LoopId, id: TimerId) {
         if let Some(event_loop) = running_loop()
@@ -286,6 +305,8 @@ enum Phase {
     /// The cancellation went to the catch scopes inside: wait for the future to end or to
     /// pass it back.
     Delivered,
+    /// Over: the timeout was reported.
+    Expired,
 }
 
 /// Runs `future` for at most `delay` from the first poll (asyncio's `wait_for`). A future
@@ -345,6 +366,37 @@ impl<F: Future> Future for Timeout<F> {
             return Poll::Pending;
         }
         Self::expire(this, cx)
+    }
+}
+
+impl<F> Timeout<F> {
+    /// asyncio's `Timeout.when()`: the deadline, once known (a `timeout` delay becomes one
+    /// at the first pending poll; `timeout_at` knows it from the start); `None` for a
+    /// deadline that never comes.
+    pub fn when(&self) -> Option<Instant> {
+        self.timer.when()
+    }
+
+    /// asyncio's `Timeout.expired()`: whether the deadline passed while the future was
+    /// pending (the future was then cancelled).
+    pub fn expired(&self) -> bool {
+        self.phase != Phase::Running
+    }
+
+    /// asyncio's `Timeout.reschedule(when)`: moves the deadline (`None`: never), as long as
+    /// it has not passed yet; armed at the next poll.
+    ///
+    /// # Panics
+    ///
+    /// Once the timeout has expired, with asyncio's message, "Cannot change state of
+    /// expired Timeout".
+    pub fn reschedule(self: Pin<&mut Self>, when: Option<Instant>) {
+        let this = self.project();
+        assert!(
+            *this.phase == Phase::Running,
+            "Cannot change state of expired Timeout"
+        );
+        this.timer.reset(when);
     }
 }
 
@@ -443,6 +495,7 @@ impl<F: Future> Timeout<F> {
     }
 
     fn give_up(mut this: TimeoutProj<'_, F>) -> Poll<<Self as Future>::Output> {
+        *this.phase = Phase::Expired;
         this.future.set(None);
         Poll::Ready(Err(TimeoutError))
     }

@@ -222,3 +222,65 @@ fn concurrent_future_wait_of_duration_max_waits_for_the_outcome() {
     assert!(done);
     assert_eq!(outcome, Ok(5));
 }
+
+/// Pinned to tests/python/timeout_scope.py (CPython 3.11).
+#[test]
+fn a_timeout_scope_is_asyncios_timeout_object() {
+    use asyncio_loop::TimeoutScope;
+    let lines = EventLoop::new()
+        .run_until_complete(async {
+            let mut lines = Vec::new();
+            let cm = TimeoutScope::new(None);
+            let inside = cm.clone();
+            let out = cm
+                .run(async move {
+                    let when = inside.when();
+                    sleep(Duration::from_millis(1)).await;
+                    when
+                })
+                .await;
+            lines.push(format!("no deadline {:?}", out.unwrap()));
+            lines.push(format!("expired {}", cm.expired()));
+
+            let cm = TimeoutScope::new(Some(Duration::from_secs(3600)));
+            let inside = cm.clone();
+            let out = cm
+                .run(async move {
+                    let far = inside.when().unwrap() > Instant::now() + Duration::from_secs(3000);
+                    assert!(far, "far deadline True");
+                    inside.reschedule(Some(Instant::now() + Duration::from_millis(5)));
+                    sleep(Duration::from_secs(3600)).await;
+                    far
+                })
+                .await;
+            assert!(out.is_err());
+            lines.push(format!("TimeoutError expired {}", cm.expired()));
+            let again =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cm.reschedule(None)));
+            let message = again.unwrap_err();
+            lines.push(message.downcast_ref::<&str>().unwrap().to_string());
+
+            let cm = TimeoutScope::new(Some(Duration::from_millis(5)));
+            let inside = cm.clone();
+            let out = cm
+                .run(async move {
+                    inside.reschedule(None);
+                    sleep(Duration::from_millis(20)).await;
+                })
+                .await;
+            assert!(out.is_ok());
+            lines.push(format!("rescheduled to never: expired {}", cm.expired()));
+            lines
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        [
+            "no deadline None",
+            "expired false",
+            "TimeoutError expired true",
+            "Cannot change state of expired Timeout",
+            "rescheduled to never: expired false",
+        ]
+    );
+}

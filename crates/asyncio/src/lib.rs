@@ -89,10 +89,10 @@ pub use asyncio_loop::{
     CancelTarget, CancelledError, CatchCancelled, ConcurrentFuture, ConcurrentSetter,
     DoneCallbackId, EventLoop, ExceptionContext, Future, FutureSetter, Handle, InvalidStateError,
     LoopHandle, LoopId, Reraise, RunError, RuntimeError, SharedTask, Shield, Sleep, Task,
-    TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimerHandle, TryTask, all_tasks,
-    catch_cancelled, create_task, create_task_named, create_try_task, current_task, finally,
-    get_event_loop, get_running_loop, new_event_loop, note_waiting_on, set_event_loop, shield_ref,
-    sleep, sleep_until, timeout, timeout_at,
+    TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimeoutScope, TimerHandle, TryTask,
+    all_tasks, catch_cancelled, create_task, create_task_named, create_try_task, current_task,
+    finally, get_event_loop, get_running_loop, new_event_loop, note_waiting_on, set_event_loop,
+    shield_ref, sleep, sleep_until, timeout, timeout_at,
 };
 #[cfg(unix)]
 pub use asyncio_loop::{
