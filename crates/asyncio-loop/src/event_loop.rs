@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::callback::CallbackCell;
+use asyncio_contextvars::{self as contextvars, capture};
+
+use crate::callback::{Callback, CallbackCell};
 use crate::context::register_loop;
 use crate::error::RunError;
 use crate::exception::ExceptionContext;
@@ -18,6 +20,7 @@ use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
+use crate::in_context::run_in;
 use crate::iteration::MainStep;
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
@@ -75,8 +78,31 @@ impl EventLoop {
     /// running). Errors: [`RunError::Closed`], [`RunError::AlreadyRunning`],
     /// [`RunError::NestedRun`], [`RunError::StoppedBeforeComplete`] (`stop()` was called
     /// first; the future is dropped), [`RunError::Cancelled`] (the main task was cancelled).
+    ///
+    /// The main task runs in a copy of the current context, as asyncio's
+    /// `run_until_complete` wraps its coroutine in a task.
     pub fn run_until_complete<F: std::future::Future>(
         &self,
+        future: F,
+    ) -> Result<F::Output, RunError> {
+        self.run_main(capture(), future)
+    }
+
+    /// [`run_until_complete`](Self::run_until_complete) with the main task running in
+    /// `context` (asyncio's `loop.run_until_complete(loop.create_task(coro, context=ctx))`):
+    /// what it sets stays in `context`, as `asyncio.Runner` keeps one context for all its
+    /// runs.
+    pub fn run_until_complete_with_context<F: std::future::Future>(
+        &self,
+        context: &contextvars::Context,
+        future: F,
+    ) -> Result<F::Output, RunError> {
+        self.run_main(Some(context.clone()), future)
+    }
+
+    fn run_main<F: std::future::Future>(
+        &self,
+        context: Option<contextvars::Context>,
         future: F,
     ) -> Result<F::Output, RunError> {
         let inner = &self.inner;
@@ -85,7 +111,7 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main_task = MainTask::register(inner);
+        let main_task = MainTask::register(inner, context);
         let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
@@ -200,23 +226,73 @@ impl EventLoop {
         self.inner.is_closed()
     }
 
-    /// Schedules `f` to run in the next iteration, after what is already ready (FIFO).
+    /// Schedules `f` to run in the next iteration, after what is already ready (FIFO). It
+    /// runs in a copy of the current context (asyncio-contextvars), as asyncio's callbacks.
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        let callback = match capture() {
+            None => self.inner.call_soon(f),
+            Some(context) => self.inner.call_soon(move || run_in(&context, f)),
+        };
+        Handle { callback }
+    }
+
+    /// [`call_soon`](Self::call_soon) running `f` in `context` itself (asyncio's
+    /// `call_soon(f, context=ctx)`): what `f` sets stays in `context`. If `context` is
+    /// entered when `f` is due (by a `Context::run` around the loop's run), `f` does not
+    /// run and the loop reports asyncio's `RuntimeError` ("cannot enter context").
+    pub fn call_soon_with_context(
+        &self,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> Handle {
+        let context = context.clone();
         Handle {
-            callback: self.inner.call_soon(f),
+            callback: self.inner.call_soon(move || run_in(&context, f)),
         }
     }
 
     /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
     /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
-    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
+    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes. It
+    /// runs in a copy of the current context, as [`call_soon`](Self::call_soon)'s.
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
         self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
+    /// [`call_later`](Self::call_later) running `f` in `context` itself
+    /// ([`call_soon_with_context`](Self::call_soon_with_context)).
+    pub fn call_later_with_context(
+        &self,
+        delay: Duration,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        self.call_at_with_context(saturating_add(Instant::now(), delay), context, f)
+    }
+
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
+    /// It runs in a copy of the current context, as [`call_soon`](Self::call_soon)'s.
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
-        let callback = CallbackCell::new_rc(f);
+        match capture() {
+            None => self.arm(when, CallbackCell::new_rc(f)),
+            Some(context) => self.arm(when, CallbackCell::new_rc(move || run_in(&context, f))),
+        }
+    }
+
+    /// [`call_at`](Self::call_at) running `f` in `context` itself
+    /// ([`call_soon_with_context`](Self::call_soon_with_context)).
+    pub fn call_at_with_context(
+        &self,
+        when: Instant,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        let context = context.clone();
+        self.arm(when, CallbackCell::new_rc(move || run_in(&context, f)))
+    }
+
+    /// Arms a timer that queues `callback` at `when`.
+    fn arm(&self, when: Instant, callback: Rc<dyn Callback>) -> TimerHandle {
         let timer = self
             .inner
             .insert_timer(when, TimerEntry::Callback(Rc::clone(&callback)));
@@ -239,7 +315,8 @@ impl EventLoop {
     }
 
     /// Wraps `future` in a task named `Task-N`, scheduled for the next iteration (never run
-    /// eagerly). Dropping the returned handle does not cancel it.
+    /// eagerly). Dropping the returned handle does not cancel it. The task runs in a copy
+    /// of the current context (asyncio-contextvars), taken now.
     pub fn create_task<F: std::future::Future + 'static>(&self, future: F) -> Task<F::Output> {
         self.inner.spawn(None, future)
     }
@@ -251,6 +328,17 @@ impl EventLoop {
         future: F,
     ) -> Task<F::Output> {
         self.inner.spawn(Some(name.into()), future)
+    }
+
+    /// [`create_task`](Self::create_task) running in `context` itself rather than a copy
+    /// of the current one (asyncio's `create_task(coro, context=ctx)`): what the task sets
+    /// stays in `context`, where whoever holds it sees it.
+    pub fn create_task_with_context<F: std::future::Future + 'static>(
+        &self,
+        context: &contextvars::Context,
+        future: F,
+    ) -> Task<F::Output> {
+        self.inner.spawn_in(Some(context.clone()), None, future)
     }
 
     /// A settable future bound to this loop (asyncio's `loop.create_future()`).
@@ -403,8 +491,11 @@ struct MainTask<'a> {
 }
 
 impl<'a> MainTask<'a> {
-    fn register(inner: &'a LoopInner) -> MainTask<'a> {
+    fn register(inner: &'a LoopInner, context: Option<contextvars::Context>) -> MainTask<'a> {
         let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
+        if let Some(context) = context {
+            task.header().set_context(context);
+        }
         inner.tasks.borrow_mut().insert(task.clone());
         inner.schedule(&task);
         MainTask { inner, task }

@@ -7,6 +7,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{CancelledError, InvalidStateError};
+use crate::in_context::bind_ref;
 use crate::scheduler::LoopInner;
 
 enum FutureState<T> {
@@ -107,6 +108,8 @@ impl<T: 'static> Future<T> {
     /// Runs `callback` with the future (through `call_soon`) once it is done; next
     /// iteration if it already is.
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) {
+        // contextvars: it runs in a copy of the context current now, as asyncio's.
+        let callback = bind_ref(callback);
         if self.done() {
             self.schedule(Box::new(callback));
         } else {

@@ -6,29 +6,34 @@ use std::cell::RefCell;
 use std::os::fd::{AsFd, AsRawFd};
 use std::rc::Rc;
 
+use asyncio_contextvars::capture;
+
 use crate::error::IoError;
 use crate::event_loop::EventLoop;
 use crate::exception::ExceptionContext;
+use crate::in_context::run_in;
 use crate::reactor::IoCallback;
 
 impl EventLoop {
     /// Runs `callback` in each iteration while `fd` is readable (asyncio's `add_reader`);
-    /// replaces an earlier reader of `fd`.
+    /// replaces an earlier reader of `fd`. Every run is in one copy of the context current
+    /// now (asyncio-contextvars), as asyncio's handle keeps one.
     pub fn add_reader(
         &self,
         fd: impl AsFd,
         callback: impl FnMut() + 'static,
     ) -> Result<(), IoError> {
-        self.add_io(fd, false, Rc::new(RefCell::new(callback)))
+        self.add_io(fd, false, in_copy_of_context(callback))
     }
 
-    /// Runs `callback` in each iteration while `fd` is writable (asyncio's `add_writer`).
+    /// Runs `callback` in each iteration while `fd` is writable (asyncio's `add_writer`),
+    /// in one copy of the context current now.
     pub fn add_writer(
         &self,
         fd: impl AsFd,
         callback: impl FnMut() + 'static,
     ) -> Result<(), IoError> {
-        self.add_io(fd, true, Rc::new(RefCell::new(callback)))
+        self.add_io(fd, true, in_copy_of_context(callback))
     }
 
     /// Stops watching `fd` for reading; returns whether a reader was registered.
@@ -70,5 +75,14 @@ impl EventLoop {
             drop(stale.callbacks);
         }
         Ok(())
+    }
+}
+
+/// `callback` as the loop keeps it: run in a copy of the context current now, if that has
+/// values.
+fn in_copy_of_context(mut callback: impl FnMut() + 'static) -> IoCallback {
+    match capture() {
+        None => Rc::new(RefCell::new(callback)),
+        Some(context) => Rc::new(RefCell::new(move || run_in(&context, &mut callback))),
     }
 }

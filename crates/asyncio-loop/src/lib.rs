@@ -58,6 +58,7 @@
 mod callback;
 mod error;
 mod flags;
+mod in_context;
 #[cfg(unix)]
 mod poller;
 mod shared;
@@ -105,9 +106,12 @@ mod unix;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+/// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
+/// creator's context, callbacks in a copy of the context they were scheduled from.
+pub use asyncio_contextvars as contextvars;
 pub use current::{
-    all_tasks, create_task, create_task_named, current_task, get_event_loop, get_running_loop,
-    new_event_loop, set_event_loop,
+    all_tasks, create_task, create_task_named, create_task_with_context, current_task,
+    get_event_loop, get_running_loop, new_event_loop, set_event_loop,
 };
 pub use error::{
     CancelledError, InvalidStateError, IoError, Panic, RunError, RuntimeError, TaskError,
