@@ -162,6 +162,15 @@ pub fn capture() -> Option<Context> {
     capture_used()
 }
 
+/// Whether a context of this thread may hold a value: false until the first
+/// [`ContextVar::set`](crate::ContextVar::set) on the thread (or a [`SendContext`] with
+/// values brought here). One load; for runtimes that must look after the context of code
+/// only once it may matter.
+#[inline]
+pub fn in_use() -> bool {
+    IN_USE.with(Cell::get)
+}
+
 #[inline(never)]
 fn capture_used() -> Option<Context> {
     current(false)

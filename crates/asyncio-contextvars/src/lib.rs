@@ -63,6 +63,6 @@ mod var;
 mod vars;
 
 pub use context::{Context, SendContext};
-pub use current::{Scope, ScopeGuard, capture, capture_send, copy_context, enter_scope};
+pub use current::{Scope, ScopeGuard, capture, capture_send, copy_context, enter_scope, in_use};
 pub use error::{EnterError, LookupError, ResetError};
 pub use var::{ContextVar, Token};

@@ -301,3 +301,64 @@ fn runs_and_threads() {
         ]
     );
 }
+
+/// tests/python/context_vars_reader.py: an `add_reader` callback runs, every time, in one
+/// context (a copy of the one current when it was added), so what one run sets the next
+/// sees; added from an empty context, it gets one of its own at its first `set`.
+#[test]
+fn a_reader_keeps_one_context() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::rc::Rc;
+
+    static RUNS: ContextVar<u32> = ContextVar::with_default("runs", 0);
+    let event_loop = EventLoop::new();
+    let l = event_loop.clone();
+    event_loop
+        .run_until_complete(async move {
+            for added_from in [None, Some("adder")] {
+                if let Some(value) = added_from {
+                    set(value);
+                }
+                let (ours, mut theirs) = UnixStream::pair().unwrap();
+                ours.set_nonblocking(true).unwrap();
+                let ours = Rc::new(ours);
+                let done = l.create_future::<()>();
+                let (reader_end, reader_loop, setter) = (Rc::clone(&ours), l.clone(), done.clone());
+                // Counted apart too: a reader that lost its context must still stop.
+                let mut calls = 0;
+                l.add_reader(&*ours, move || {
+                    (&*reader_end).read_exact(&mut [0]).unwrap();
+                    let runs = RUNS.get().unwrap();
+                    let request = REQUEST.get_or("unset".into());
+                    say(format!("run {runs} request={request}"));
+                    RUNS.set(runs + 1);
+                    calls += 1;
+                    if calls == 3 {
+                        reader_loop.remove_reader(reader_end.as_raw_fd());
+                        setter.set_result(()).unwrap();
+                    }
+                })
+                .unwrap();
+                theirs.write_all(b"abc").unwrap(); // readable for three runs, one byte each
+                done.await.unwrap();
+                say(format!("main: runs={}", RUNS.get().unwrap()));
+            }
+        })
+        .unwrap();
+    event_loop.close().unwrap();
+    assert_eq!(
+        TRACE.with(|trace| trace.take()),
+        [
+            "run 0 request=unset",
+            "run 1 request=unset",
+            "run 2 request=unset",
+            "main: runs=0",
+            "run 0 request=adder",
+            "run 1 request=adder",
+            "run 2 request=adder",
+            "main: runs=0",
+        ]
+    );
+}
