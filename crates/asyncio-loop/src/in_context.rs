@@ -34,3 +34,51 @@ pub(crate) fn bind_ref<A: ?Sized + 'static>(
         Some(context) => run_in(&context, || f(arg)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use asyncio_contextvars::{Context, ContextVar};
+
+    use super::{bind_ref, run_in};
+
+    static VALUE: ContextVar<u32> = ContextVar::new("value");
+
+    #[test]
+    fn an_entered_context_is_refused_with_pythons_message() {
+        let context = Context::new();
+        let refused = context.run(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                run_in(&context, || unreachable!("not run"))
+            }))
+            .unwrap_err()
+        });
+        let message = refused.unwrap().downcast::<String>().unwrap();
+        assert_eq!(
+            *message,
+            "cannot enter context: <_contextvars.Context object> is already entered"
+        );
+    }
+
+    #[test]
+    fn a_bound_callback_runs_in_a_copy_of_the_context_it_was_bound_in() {
+        thread_local! {
+            static SEEN: RefCell<Vec<(Option<u32>, u32)>> = const { RefCell::new(Vec::new()) };
+        }
+        let record = |n: &u32| SEEN.with(|seen| seen.borrow_mut().push((VALUE.get().ok(), *n)));
+        let unbound = bind_ref(record);
+        VALUE.set(1);
+        let bound = bind_ref(move |n: &u32| {
+            record(n);
+            VALUE.set(3);
+        });
+        VALUE.set(2);
+        bound(&7);
+        assert_eq!(VALUE.get(), Ok(2), "the callback set in its copy");
+        unbound(&8);
+        // Bound while the context was empty: it runs in whatever is current.
+        assert_eq!(SEEN.with(|seen| seen.take()), [(Some(1), 7), (Some(2), 8)]);
+    }
+}

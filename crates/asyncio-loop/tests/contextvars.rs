@@ -362,3 +362,50 @@ fn a_reader_keeps_one_context() {
         ]
     );
 }
+
+/// The `context=` forms of `call_later`, `call_at` and `call_soon_threadsafe`: the rule of
+/// `call_soon(cb, context=ctx)` that `an_explicit_context_keeps_what_its_users_set`
+/// traces. A timer callback runs in `ctx` itself, so what it sets stays there; a
+/// threadsafe callback runs in a new context made from the `SendContext` copy.
+#[test]
+fn timers_and_threadsafe_callbacks_take_a_context_too() {
+    let event_loop = EventLoop::new();
+    let ctx = Context::new();
+    ctx.run(|| set("given")).unwrap();
+    let (l, c) = (event_loop.clone(), ctx.clone());
+    event_loop
+        .run_until_complete(async move {
+            l.call_later_with_context(Duration::from_millis(1), &c, || {
+                show("call_later");
+                set("set by call_later");
+            });
+            let when = std::time::Instant::now() + Duration::from_millis(2);
+            l.call_at_with_context(when, &c, || show("call_at"));
+            let handle = l.handle();
+            let copy = c.to_send();
+            std::thread::spawn(move || {
+                handle
+                    .call_soon_threadsafe_with_context(copy, || {
+                        show("threadsafe");
+                        set("set by threadsafe");
+                    })
+                    .unwrap();
+            })
+            .join()
+            .unwrap();
+            sleep(Duration::from_millis(5)).await;
+            show("main");
+        })
+        .unwrap();
+    event_loop.close().unwrap();
+    assert_eq!(
+        TRACE.with(|trace| trace.take()),
+        [
+            "threadsafe: request=given depth=0",
+            "call_later: request=given depth=0",
+            "call_at: request=set by call_later depth=0",
+            "main: request=unset depth=0",
+        ]
+    );
+    assert_eq!(ctx.get(&REQUEST).as_deref(), Some("set by call_later"));
+}
