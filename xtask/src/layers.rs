@@ -18,7 +18,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "L0 leaf types: the OS's readiness queue; std's or loom's atomics and locks",
         &["poller", "sync"],
     ),
-    ("L0 leaf types", &["callback", "error", "flags", "shared"]),
+    (
+        "L0 leaf types",
+        &["callback", "error", "flags", "in_context", "shared"],
+    ),
     (
         "L0 leaf types: a task's cancellation record",
         &["cancel_state"],

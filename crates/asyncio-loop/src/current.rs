@@ -4,6 +4,8 @@
 
 use std::cell::RefCell;
 
+use asyncio_contextvars::Context;
+
 use crate::error::RuntimeError;
 use crate::event_loop::EventLoop;
 use crate::running::running_loop;
@@ -43,7 +45,9 @@ pub fn set_event_loop(event_loop: Option<&EventLoop>) {
     drop(previous);
 }
 
-/// Wraps `future` in a task on the running loop, scheduled for the next iteration.
+/// Wraps `future` in a task on the running loop, scheduled for the next iteration. The task
+/// runs in a copy of the current context (asyncio-contextvars), taken now: it sees the
+/// context variables its creator set before this call, and what it sets is its own.
 ///
 /// # Panics
 ///
@@ -104,6 +108,22 @@ pub fn create_task_named<F: std::future::Future + 'static>(
 ) -> Task<F::Output> {
     match running_loop() {
         Some(event_loop) => event_loop.spawn(Some(name.into()), future),
+        None => panic!("create_task: no running event loop"),
+    }
+}
+
+/// [`create_task`] running in `context` itself rather than a copy of the current one
+/// (asyncio's `create_task(coro, context=ctx)`): what the task sets stays in `context`.
+///
+/// # Panics
+///
+/// With "no running event loop" when called outside a running loop.
+pub fn create_task_with_context<F: std::future::Future + 'static>(
+    context: &Context,
+    future: F,
+) -> Task<F::Output> {
+    match running_loop() {
+        Some(event_loop) => event_loop.spawn_in(Some(context.clone()), None, future),
         None => panic!("create_task: no running event loop"),
     }
 }

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::callback::CallbackCell;
+use asyncio_contextvars::{self as contextvars, capture};
+
+use crate::callback::{Callback, CallbackCell};
 use crate::cancelling::{cancel_after_poll, cancel_at_step};
 use crate::context::register_loop;
 use crate::error::RunError;
@@ -20,6 +22,7 @@ use crate::flags::{Flag, State};
 use crate::future::Future;
 use crate::handle::{Handle, TimerHandle};
 use crate::header::TaskRc;
+use crate::in_context::run_in;
 use crate::iteration::{Main, MainStep};
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
@@ -80,8 +83,31 @@ impl EventLoop {
     /// running). Errors: [`RunError::Closed`], [`RunError::AlreadyRunning`],
     /// [`RunError::NestedRun`], [`RunError::StoppedBeforeComplete`] (`stop()` was called
     /// first; the future is dropped), [`RunError::Cancelled`] (the main task was cancelled).
+    ///
+    /// The main task runs in a copy of the current context, as asyncio's
+    /// `run_until_complete` wraps its coroutine in a task.
     pub fn run_until_complete<F: std::future::Future>(
         &self,
+        future: F,
+    ) -> Result<F::Output, RunError> {
+        self.run_main(capture(), future)
+    }
+
+    /// [`run_until_complete`](Self::run_until_complete) with the main task running in
+    /// `context` (asyncio's `loop.run_until_complete(loop.create_task(coro, context=ctx))`):
+    /// what it sets stays in `context`, as `asyncio.Runner` keeps one context for all its
+    /// runs.
+    pub fn run_until_complete_with_context<F: std::future::Future>(
+        &self,
+        context: &contextvars::Context,
+        future: F,
+    ) -> Result<F::Output, RunError> {
+        self.run_main(Some(context.clone()), future)
+    }
+
+    fn run_main<F: std::future::Future>(
+        &self,
+        context: Option<contextvars::Context>,
         future: F,
     ) -> Result<F::Output, RunError> {
         let inner = &self.inner;
@@ -90,7 +116,7 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main_task = MainTask::register(inner, !is_asyncio_future::<F>());
+        let main_task = MainTask::register(inner, !is_asyncio_future::<F>(), context);
         let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
@@ -228,7 +254,8 @@ impl EventLoop {
         self.inner.is_closed()
     }
 
-    /// Schedules `f` to run in the next iteration, after what is already ready (FIFO).
+    /// Schedules `f` to run in the next iteration, after what is already ready (FIFO). It
+    /// runs in a copy of the current context (asyncio-contextvars), as asyncio's callbacks.
     ///
     /// # Panics
     ///
@@ -242,14 +269,38 @@ impl EventLoop {
     #[track_caller]
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
         self.check_closed();
+        let callback = match capture() {
+            None => self.inner.call_soon(f),
+            Some(context) => self.inner.call_soon(move || run_in(&context, f)),
+        };
+        Handle { callback }
+    }
+
+    /// [`call_soon`](Self::call_soon) running `f` in `context` itself (asyncio's
+    /// `call_soon(f, context=ctx)`): what `f` sets stays in `context`. If `context` is
+    /// entered when `f` is due (by a `Context::run` around the loop's run), `f` does not
+    /// run and the loop reports asyncio's `RuntimeError` ("cannot enter context").
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, as [`call_soon`](Self::call_soon).
+    #[track_caller]
+    pub fn call_soon_with_context(
+        &self,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> Handle {
+        self.check_closed();
+        let context = context.clone();
         Handle {
-            callback: self.inner.call_soon(f),
+            callback: self.inner.call_soon(move || run_in(&context, f)),
         }
     }
 
     /// Schedules `f` to run `delay` from now. A delay past what `Instant` can hold
     /// (`Duration::MAX`) is "never": the callback waits at the latest instant there is
-    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes.
+    /// (its handle's [`when`](TimerHandle::when)) until cancelled or the loop closes. It
+    /// runs in a copy of the current context, as [`call_soon`](Self::call_soon)'s.
     ///
     /// # Panics
     ///
@@ -260,7 +311,19 @@ impl EventLoop {
         self.call_at(saturating_add(Instant::now(), delay), f)
     }
 
+    /// [`call_later`](Self::call_later) running `f` in `context` itself
+    /// ([`call_soon_with_context`](Self::call_soon_with_context)).
+    pub fn call_later_with_context(
+        &self,
+        delay: Duration,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        self.call_at_with_context(saturating_add(Instant::now(), delay), context, f)
+    }
+
     /// Schedules `f` at `when`; timers with equal deadlines run in the order they were set.
+    /// It runs in a copy of the current context, as [`call_soon`](Self::call_soon)'s.
     ///
     /// # Panics
     ///
@@ -269,7 +332,32 @@ impl EventLoop {
     #[track_caller]
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
         self.check_closed();
-        let callback = CallbackCell::new_rc(f);
+        match capture() {
+            None => self.arm(when, CallbackCell::new_rc(f)),
+            Some(context) => self.arm(when, CallbackCell::new_rc(move || run_in(&context, f))),
+        }
+    }
+
+    /// [`call_at`](Self::call_at) running `f` in `context` itself
+    /// ([`call_soon_with_context`](Self::call_soon_with_context)).
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, as [`call_at`](Self::call_at).
+    #[track_caller]
+    pub fn call_at_with_context(
+        &self,
+        when: Instant,
+        context: &contextvars::Context,
+        f: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        self.check_closed();
+        let context = context.clone();
+        self.arm(when, CallbackCell::new_rc(move || run_in(&context, f)))
+    }
+
+    /// Arms a timer that queues `callback` at `when`.
+    fn arm(&self, when: Instant, callback: Rc<dyn Callback>) -> TimerHandle {
         let timer = self
             .inner
             .insert_timer(when, TimerEntry::Callback(Rc::clone(&callback)));
@@ -300,7 +388,8 @@ impl EventLoop {
     }
 
     /// Wraps `future` in a task named `Task-N`, scheduled for the next iteration (never run
-    /// eagerly). Dropping the returned handle does not cancel it.
+    /// eagerly). Dropping the returned handle does not cancel it. The task runs in a copy
+    /// of the current context (asyncio-contextvars), taken now.
     pub fn create_task<F: std::future::Future + 'static>(&self, future: F) -> Task<F::Output> {
         self.inner.spawn(None, future)
     }
@@ -312,6 +401,17 @@ impl EventLoop {
         future: F,
     ) -> Task<F::Output> {
         self.inner.spawn(Some(name.into()), future)
+    }
+
+    /// [`create_task`](Self::create_task) running in `context` itself rather than a copy
+    /// of the current one (asyncio's `create_task(coro, context=ctx)`): what the task sets
+    /// stays in `context`, where whoever holds it sees it.
+    pub fn create_task_with_context<F: std::future::Future + 'static>(
+        &self,
+        context: &contextvars::Context,
+        future: F,
+    ) -> Task<F::Output> {
+        self.inner.spawn_in(Some(context.clone()), None, future)
     }
 
     /// A settable future bound to this loop (asyncio's `loop.create_future()`).
@@ -494,9 +594,17 @@ struct MainTask<'a> {
 
 impl<'a> MainTask<'a> {
     /// `schedule`: queue its first step (a coroutine's), rather than running it at once
-    /// (one of asyncio's futures: see `LoopInner::step_main_now`).
-    fn register(inner: &'a LoopInner, schedule: bool) -> MainTask<'a> {
+    /// (one of asyncio's futures: see `LoopInner::step_main_now`). `context`: the one its
+    /// steps run in (contextvars).
+    fn register(
+        inner: &'a LoopInner,
+        schedule: bool,
+        context: Option<contextvars::Context>,
+    ) -> MainTask<'a> {
         let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
+        if let Some(context) = context {
+            task.header().set_context(context);
+        }
         inner.tasks.borrow_mut().insert(task.clone());
         if schedule {
             inner.schedule(&task);

@@ -16,6 +16,7 @@ use crate::cancel_state::CancelTarget;
 use crate::catch::note_waiting_on;
 use crate::error::{CancelledError, InvalidStateError, RunError};
 use crate::exception::ExceptionContext;
+use crate::in_context::bind_ref;
 use crate::running::running_loop;
 use crate::scheduler::LoopInner;
 use crate::shared::{Injected, Shared};
@@ -126,11 +127,13 @@ impl<T: 'static> Future<T> {
     }
 
     /// Runs `callback` with the future (through `call_soon`) once it is done; next
-    /// iteration if it already is. Returns the registration's id, for
+    /// iteration if it already is. It runs in a copy of the context current now, as
+    /// asyncio's. Returns the registration's id, for
     /// [`remove_done_callback`](Self::remove_done_callback).
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) -> DoneCallbackId {
         let id = DoneCallbackId(self.inner.next_callback.get());
         self.inner.next_callback.set(id.0 + 1);
+        let callback = bind_ref(callback);
         if self.done() {
             self.schedule(Box::new(callback));
         } else {

@@ -42,6 +42,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
+use asyncio_contextvars::Context;
+
 use crate::cancel_state::{CancelState, CancelTarget};
 use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
@@ -170,6 +172,9 @@ struct Extras {
     /// What the current step is suspended on when that is not a task
     /// (`Flag::WAITING_TARGET`).
     waiting_target: Option<Rc<dyn CancelTarget>>,
+    /// The task's context (asyncio's `Task._context`), when it has one: taken at creation
+    /// from a creator's context with values, or made when the task first sets a variable.
+    context: Option<Context>,
 }
 
 /// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
@@ -302,6 +307,23 @@ impl Header {
 
     pub(crate) fn set_name(&self, name: String) {
         let old = self.with_extras(|extras| extras.name.replace(name));
+        drop(old);
+    }
+
+    /// The task's context (asyncio-contextvars); with `create`, made empty if it has none.
+    pub(crate) fn context(&self, create: bool) -> Option<Context> {
+        if create {
+            let context = self.with_extras(|extras| extras.context.get_or_insert_default().clone());
+            Some(context)
+        } else {
+            self.with_existing_extras(|extras| extras.context.clone())
+                .flatten()
+        }
+    }
+
+    /// Gives the task its context (at creation).
+    pub(crate) fn set_context(&self, context: Context) {
+        let old = self.with_extras(|extras| extras.context.replace(context));
         drop(old);
     }
 

@@ -6,29 +6,35 @@ use std::cell::RefCell;
 use std::os::fd::{AsFd, AsRawFd};
 use std::rc::Rc;
 
+use asyncio_contextvars::{Context, capture, in_use};
+
 use crate::error::IoError;
 use crate::event_loop::EventLoop;
 use crate::exception::ExceptionContext;
+use crate::in_context::run_in;
 use crate::reactor::IoCallback;
+use crate::scheduler::LoopInner;
 
 impl EventLoop {
     /// Runs `callback` in each iteration while `fd` is readable (asyncio's `add_reader`);
-    /// replaces an earlier reader of `fd`.
+    /// replaces an earlier reader of `fd`. Every run is in one copy of the context current
+    /// now (asyncio-contextvars), as asyncio's handle keeps one.
     pub fn add_reader(
         &self,
         fd: impl AsFd,
         callback: impl FnMut() + 'static,
     ) -> Result<(), IoError> {
-        self.add_io(fd, false, Rc::new(RefCell::new(callback)))
+        self.add_io(fd, false, in_copy_of_context(&self.inner, callback))
     }
 
-    /// Runs `callback` in each iteration while `fd` is writable (asyncio's `add_writer`).
+    /// Runs `callback` in each iteration while `fd` is writable (asyncio's `add_writer`),
+    /// in one copy of the context current now.
     pub fn add_writer(
         &self,
         fd: impl AsFd,
         callback: impl FnMut() + 'static,
     ) -> Result<(), IoError> {
-        self.add_io(fd, true, Rc::new(RefCell::new(callback)))
+        self.add_io(fd, true, in_copy_of_context(&self.inner, callback))
     }
 
     /// Stops watching `fd` for reading; returns whether a reader was registered.
@@ -70,5 +76,35 @@ impl EventLoop {
             drop(stale.callbacks);
         }
         Ok(())
+    }
+}
+
+/// `callback` as the loop keeps it: every run in one context, as asyncio's handle keeps
+/// one. Added from a context with values, a copy of it. Added from an empty one, none until
+/// a run sets a variable: the loop then gave that run a context of its own
+/// (`item_context`), which the reader adopts for its later runs. A reader of a program
+/// that sets no variable pays one load of a thread-local flag per run.
+fn in_copy_of_context(
+    event_loop: &Rc<LoopInner>,
+    mut callback: impl FnMut() + 'static,
+) -> IoCallback {
+    match capture() {
+        Some(context) => Rc::new(RefCell::new(move || run_in(&context, &mut callback))),
+        None => {
+            // Weak: the loop keeps the callback.
+            let event_loop = Rc::downgrade(event_loop);
+            let mut own: Option<Context> = None;
+            Rc::new(RefCell::new(move || match &own {
+                Some(context) => run_in(context, &mut callback),
+                None => {
+                    callback();
+                    if in_use() {
+                        own = event_loop
+                            .upgrade()
+                            .and_then(|event_loop| event_loop.item_context.take());
+                    }
+                }
+            }))
+        }
     }
 }

@@ -227,18 +227,35 @@ impl LoopInner {
         };
         self.guarded(what, || match item {
             Ready::Step(task) => self.run_step(task, main),
-            Ready::Callback(callback) => callback.run(),
+            Ready::Callback(callback) => {
+                self.leave_item_context();
+                callback.run();
+            }
             Ready::Wake(waker) => waker.wake(),
             Ready::WakeTask(task) => self.schedule(&task),
             Ready::Io(IoReady { fd, writable }) => {
+                self.leave_item_context();
                 let callback = self.io.borrow().callback(fd, writable);
                 if let Some(callback) = callback {
                     (callback.borrow_mut())();
                 }
             }
             Ready::Stop => self.stopping.set(true),
-            Ready::Remote(f) => f(),
+            Ready::Remote(f) => {
+                self.leave_item_context();
+                f();
+            }
         });
+    }
+
+    /// A callback starts with no context of its own (contextvars: the previous callback's,
+    /// if it set a variable, is dropped here), before it runs rather than after, so that
+    /// one that unwound cannot leave its context to the next.
+    #[inline]
+    fn leave_item_context(&self) {
+        if let Some(context) = self.item_context.take() {
+            drop(context);
+        }
     }
 
     fn run_step(&self, task: TaskRc, main: &mut MainStep<'_>) {

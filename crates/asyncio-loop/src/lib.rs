@@ -59,6 +59,7 @@ mod callback;
 mod cancel_state;
 mod error;
 mod flags;
+mod in_context;
 #[cfg(unix)]
 mod poller;
 mod shared;
@@ -112,12 +113,15 @@ mod unix;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+/// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
+/// creator's context, callbacks in a copy of the context they were scheduled from.
+pub use asyncio_contextvars as contextvars;
 pub use cancel_state::CancelTarget;
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
 pub use concurrent::{ConcurrentFuture, ConcurrentSetter};
 pub use current::{
-    all_tasks, create_task, create_task_named, create_try_task, current_task, get_event_loop,
-    get_running_loop, new_event_loop, set_event_loop,
+    all_tasks, create_task, create_task_named, create_task_with_context, create_try_task,
+    current_task, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
 };
 pub use error::{
     CancelledError, InvalidStateError, IoError, Panic, RunError, RuntimeError, TaskError,

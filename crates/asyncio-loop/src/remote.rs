@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use asyncio_contextvars::{SendContext, capture_send};
 use pin_project_lite::pin_project;
 
 use crate::concurrent::ConcurrentFuture;
@@ -45,10 +46,29 @@ impl LoopHandle {
     }
 
     /// Schedules `f` on the loop's thread and wakes the loop if it sleeps; it runs in the
-    /// loop's next iteration. `Err(RunError::Closed)` if the loop is closed.
+    /// loop's next iteration, in a copy of the calling thread's current context
+    /// (asyncio-contextvars), as asyncio's. `Err(RunError::Closed)` if the loop is closed.
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), RunError> {
+        match capture_send() {
+            None => self.inject(Box::new(f)),
+            Some(context) => self.inject(Box::new(move || context.run(f))),
+        }
+    }
+
+    /// [`call_soon_threadsafe`](Self::call_soon_threadsafe) running `f` in a context
+    /// holding `context`'s values (asyncio's `context=`; a `Context` stays on its thread,
+    /// so `f` runs in a new one made from the copy, and what it sets stays there).
+    pub fn call_soon_threadsafe_with_context(
+        &self,
+        context: SendContext,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Result<(), RunError> {
+        self.inject(Box::new(move || context.run(f)))
+    }
+
+    fn inject(&self, f: Box<dyn FnOnce() + Send>) -> Result<(), RunError> {
         self.shared
-            .inject(Injected::Call(Box::new(f)))
+            .inject(Injected::Call(f))
             .map_err(|_| RunError::Closed)
     }
 

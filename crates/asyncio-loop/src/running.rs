@@ -6,6 +6,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use asyncio_contextvars::{Scope, ScopeGuard, enter_scope};
+
 use crate::context::set_running;
 use crate::error::RunError;
 use crate::scheduler::LoopInner;
@@ -37,9 +39,12 @@ pub(crate) fn check_can_run(inner: &LoopInner) -> Result<(), RunError> {
 }
 
 /// Keeps the loop marked running (and this thread's running loop) for a run's duration,
-/// and restores both even if the run unwinds.
+/// and restores both even if the run unwinds. The loop is also asyncio-contextvars'
+/// `Scope` meanwhile: code that entered no context runs in its task's (`scheduler.rs`).
 pub(crate) struct Running<'a> {
     inner: &'a Rc<LoopInner>,
+    /// Dropped after `drop` below: the context scope is left last.
+    _scope: ScopeGuard,
 }
 
 impl<'a> Running<'a> {
@@ -48,7 +53,11 @@ impl<'a> Running<'a> {
         let previous = RUNNING.with(|slot| slot.replace(Some(Rc::clone(inner))));
         drop(previous);
         set_running(Some((&inner.shared, inner.as_loop_ref())));
-        Running { inner }
+        let scope = enter_scope(Rc::clone(inner) as Rc<dyn Scope>);
+        Running {
+            inner,
+            _scope: scope,
+        }
     }
 }
 
@@ -59,5 +68,7 @@ impl Drop for Running<'_> {
         set_running(None);
         let previous = RUNNING.with(|slot| slot.replace(None));
         drop(previous);
+        // The last callback's context, if it made one, is not the next run's.
+        drop(self.inner.item_context.take());
     }
 }

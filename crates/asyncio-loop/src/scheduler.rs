@@ -12,6 +12,8 @@ use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use asyncio_contextvars::{Context, Scope, capture};
+
 use crate::callback::{Callback, CallbackCell};
 use crate::context::{LoopRef, Schedule};
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
@@ -58,6 +60,10 @@ pub(crate) struct LoopInner {
     pub(crate) cancelling_all: Cell<bool>,
     /// The task whose step is running.
     pub(crate) current: RefCell<Option<TaskRc>>,
+    /// The context a callback scheduled from an empty context made when it set a variable
+    /// (the `Scope` below): its own, as asyncio runs each callback in a copy of the
+    /// context it was scheduled from. Dropped before the next callback runs.
+    pub(crate) item_context: Cell<Option<Context>>,
     pub(crate) debug: Cell<bool>,
     pub(crate) slow_callback: Cell<Duration>,
     pub(crate) handler: RefCell<Option<ExceptionHandler>>,
@@ -82,6 +88,7 @@ impl LoopInner {
             stopping: Cell::new(false),
             cancelling_all: Cell::new(false),
             current: RefCell::new(None),
+            item_context: Cell::new(None),
             debug: Cell::new(debug),
             slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
             handler: RefCell::new(None),
@@ -162,12 +169,28 @@ impl LoopInner {
         self.timers.borrow().has_fired(id)
     }
 
+    /// Spawns `future` as a task running in a copy of the current context (asyncio's
+    /// `Task.__init__`: `copy_context()`), if that has any value.
     pub(crate) fn spawn<F: std::future::Future + 'static>(
         &self,
         name: Option<String>,
         future: F,
     ) -> Task<F::Output> {
+        self.spawn_in(capture(), name, future)
+    }
+
+    /// Spawns `future` as a task running in `context` (asyncio's `create_task(.., context=)`),
+    /// or in a context of its own made when it first sets a variable.
+    pub(crate) fn spawn_in<F: std::future::Future + 'static>(
+        &self,
+        context: Option<Context>,
+        name: Option<String>,
+        future: F,
+    ) -> Task<F::Output> {
         let task = new_task(&self.shared, name, false, future);
+        if let Some(context) = context {
+            task.header().set_context(context);
+        }
         if self.ready.is_closed() {
             // asyncio refuses with "Event loop is closed"; here the task is born cancelled
             // so the handle still answers honestly.
@@ -259,5 +282,24 @@ impl Schedule for LoopInner {
 
     fn current_task(&self) -> Option<TaskRc> {
         self.current.borrow().clone()
+    }
+}
+
+/// asyncio-contextvars asks the loop which context the code running now belongs to, when
+/// it entered none itself. A task step: the task's own (made and kept in the task when it
+/// first sets a variable), so no step enters or leaves anything. A callback scheduled
+/// from an empty context (one from a context with values runs inside `Context::run`, see
+/// `in_context.rs`): a context of its own for this run only (`item_context`).
+impl Scope for LoopInner {
+    fn context(&self, create: bool) -> Option<Context> {
+        if let Some(task) = &*self.current.borrow() {
+            return task.header().context(create);
+        }
+        let mut context = self.item_context.take();
+        if create && context.is_none() {
+            context = Some(Context::new());
+        }
+        self.item_context.set(context.clone());
+        context
     }
 }

@@ -117,6 +117,8 @@ impl TaskRef {
     /// Runs `callback` (through `call_soon`) when the task ends; next iteration if it
     /// already has.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {
+        // contextvars: it runs in a copy of the context current now, as asyncio's.
+        let callback = crate::in_context::bind_ref(callback);
         let header = self.task.header();
         if header.done() {
             if let Some(event_loop) = loop_of(&header.wake.shared) {

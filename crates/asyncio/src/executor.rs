@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use asyncio_loop::contextvars::capture_send;
 use asyncio_loop::{EventLoop, get_running_loop};
 use asyncio_pool::{Job, JobError, PoolError, ThreadPool};
 
@@ -153,6 +154,11 @@ impl EventLoopExt for EventLoop {
 /// future of its result (`Err(JobError::Panicked)` if `f` panicked). `f` is submitted at
 /// once: wrap it in a closure (`move || heavy(x)`) where Python passes `func, *args`.
 ///
+/// `f` runs in a copy of the caller's context, as asyncio's `to_thread` runs
+/// `contextvars.copy_context().run(func)`: it sees the caller's context variables, and
+/// what it sets stays in that copy. ([`EventLoopExt::run_in_executor`] carries no
+/// context, as asyncio's does not: there `f` runs in the pool thread's own.)
+///
 /// # Panics
 ///
 /// With "no running event loop" when called outside a running loop, as asyncio raises.
@@ -169,9 +175,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    get_running_loop()
-        .expect("to_thread: no running event loop")
-        .run_in_executor(None, f)
+    let event_loop = get_running_loop().expect("to_thread: no running event loop");
+    let context = capture_send().unwrap_or_default();
+    event_loop.run_in_executor(None, move || context.run(f))
 }
 
 /// The future of [`to_thread`] and [`EventLoopExt::run_in_executor`]: the function's result,

@@ -90,10 +90,36 @@ pub use asyncio_loop::{
     DoneCallbackId, EventLoop, ExceptionContext, Future, FutureSetter, Handle, InvalidStateError,
     LoopHandle, LoopId, Reraise, RunError, RuntimeError, SharedTask, Shield, Sleep, Task,
     TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimeoutScope, TimerHandle, TryTask,
-    all_tasks, catch_cancelled, create_task, create_task_named, create_try_task, current_task,
-    finally, get_event_loop, get_running_loop, new_event_loop, note_waiting_on, set_event_loop,
-    shield_ref, sleep, sleep_until, timeout, timeout_at,
+    all_tasks, catch_cancelled, create_task, create_task_named, create_task_with_context,
+    create_try_task, current_task, finally, get_event_loop, get_running_loop, new_event_loop,
+    note_waiting_on, set_event_loop, shield_ref, sleep, sleep_until, timeout, timeout_at,
 };
+
+/// Python's `contextvars`: [`ContextVar`](contextvars::ContextVar),
+/// [`copy_context`](contextvars::copy_context), [`Context`](contextvars::Context). A task
+/// runs in a copy of its creator's context, a callback in a copy of the context it was
+/// scheduled from, and [`to_thread`] carries a copy of its caller's to the pool thread.
+///
+/// ```
+/// use asyncio::contextvars::ContextVar;
+///
+/// static REQUEST_ID: ContextVar<u32> = ContextVar::new("request_id");
+///
+/// let seen = asyncio::run(async {
+///     REQUEST_ID.set(1);
+///     let child = asyncio::create_task(async {
+///         let inherited = REQUEST_ID.get();
+///         REQUEST_ID.set(2); // the child's own copy
+///         inherited
+///     });
+///     let in_child = child.await.unwrap();
+///     let in_thread = asyncio::to_thread(|| REQUEST_ID.get()).await.unwrap();
+///     (in_child, REQUEST_ID.get(), in_thread)
+/// })
+/// .unwrap();
+/// assert_eq!(seen, (Ok(1), Ok(1), Ok(1)));
+/// ```
+pub use asyncio_loop::contextvars;
 #[cfg(unix)]
 pub use asyncio_loop::{
     IoSource, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf, UdpSocket, UnixDatagram,

@@ -7,10 +7,11 @@
 //! close the loop. A [`Runner`] is the same with several `run` calls on one loop (Python
 //! 3.11's `asyncio.Runner`).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::future::Future;
 
+use asyncio_loop::contextvars::{Context, copy_context};
 use asyncio_loop::{EventLoop, RunError, get_running_loop, new_event_loop, set_event_loop};
 
 use crate::executor::EventLoopExt;
@@ -56,6 +57,10 @@ pub struct Runner {
     event_loop: EventLoop,
     /// Whether `run` made the loop the thread's current one (undone by `close`).
     set_as_current: Cell<bool>,
+    /// The context every `run`'s main task runs in: a copy of the one current at the
+    /// first `run`, kept, so what one run sets the next sees (Python 3.11's
+    /// `Runner._context`).
+    context: OnceCell<Context>,
 }
 
 impl Default for Runner {
@@ -71,12 +76,17 @@ impl Runner {
         Runner {
             event_loop: new_event_loop(),
             set_as_current: Cell::new(false),
+            context: OnceCell::new(),
         }
     }
 
     /// Runs `fut` on the runner's loop until it completes and returns its output. Fails
     /// with `RunError::NestedRunnerRun` inside a running loop ("Runner.run() cannot be
     /// called from a running event loop"), `RunError::Closed` after `close`.
+    ///
+    /// Every run's main task runs in the runner's one context (a copy of the context
+    /// current at the first run), as in Python 3.11: a context variable set by one run is
+    /// seen by the next.
     pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
         if get_running_loop().is_ok() {
             return Err(RunError::NestedRunnerRun);
@@ -84,7 +94,9 @@ impl Runner {
         if !self.set_as_current.replace(true) {
             set_event_loop(Some(&self.event_loop));
         }
-        self.event_loop.run_until_complete(fut)
+        let context = self.context.get_or_init(copy_context);
+        self.event_loop
+            .run_until_complete_with_context(context, fut)
     }
 
     /// The runner's loop.
