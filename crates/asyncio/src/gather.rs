@@ -99,7 +99,7 @@ where
 ///     asyncio::try_gather([check(1), check(-2), check(3)]).await
 /// })
 /// .unwrap();
-/// assert_eq!(out.unwrap_err().to_string(), "gather: a child failed: -2 is negative");
+/// assert_eq!(out.unwrap_err().to_string(), "-2 is negative");
 /// ```
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<T, E>
 where
@@ -495,11 +495,13 @@ pub enum GatherError<E> {
     Task(TaskError),
 }
 
+/// asyncio's `gather` raises the child's own exception: the child's error, unchanged
+/// (which kind it is shows in `Debug`).
 impl<E: fmt::Display> fmt::Display for GatherError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GatherError::Failed(e) => write!(f, "gather: a child failed: {e}"),
-            GatherError::Task(e) => write!(f, "gather: a child task ended without output: {e}"),
+            GatherError::Failed(e) => e.fmt(f),
+            GatherError::Task(e) => e.fmt(f),
         }
     }
 }
