@@ -5,8 +5,8 @@
 //! interleaving as its Python original. A coroutine is an `async fn`; `asyncio::run` starts
 //! the loop; tasks, `gather`, `wait_for`, `shield`, `as_completed`, queues, locks and
 //! `to_thread` behave as in asyncio, with Rust's differences: errors are `Result`s,
-//! cancellation drops the future, `await` is postfix, and `gather!` is a macro for futures
-//! of different types. `docs/guide.md` puts each asyncio line beside its Rust line.
+//! cancellation drops the future unless the code catches it with [`catch_cancelled`],
+//! `await` is postfix, and `gather!` is a macro for futures of different types. `docs/guide.md` puts each asyncio line beside its Rust line.
 //!
 //! ```
 //! use std::time::Duration;

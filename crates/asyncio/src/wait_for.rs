@@ -1,8 +1,9 @@
 //! `wait_for` and `shield`: a deadline for one awaitable, and protection from cancellation.
 //!
-//! Both are thin: the loop crate's [`timeout`](asyncio_loop::timeout) already drops the
-//! inner future before it reports the timeout (asyncio 3.11's `wait_for` waits for the
-//! cancellation to finish, which dropping does in place), and its
+//! Both are thin: the loop crate's [`timeout`](asyncio_loop::timeout) already cancels the
+//! inner future and waits for that to finish before it reports the timeout (asyncio 3.11's
+//! `wait_for`: a task it awaits is cancelled and waited for, catch scopes inside receive
+//! the cancellation and may await their cleanup), and its
 //! [`shield`](asyncio_loop::shield) already keeps a task alive when its awaiter goes away.
 //! What the facade adds is asyncio's shape: `wait_for(timeout, coro)`, and `shield(coro)`
 //! accepting any future, making it a task as asyncio's `ensure_future` does.
@@ -13,7 +14,8 @@ use std::time::Duration;
 use asyncio_loop::{Shield, Timeout, get_event_loop};
 
 /// asyncio's `wait_for(aw, timeout)`: `fut`'s output, or `Err(TimeoutError)` after
-/// `timeout`, by which time `fut` has been dropped (cancelled) and its cleanup has run.
+/// `timeout`, by which time `fut` has been cancelled and its cleanup has run (see
+/// [`timeout`](asyncio_loop::timeout)); if `fut` swallowed the cancellation, its output.
 ///
 /// ```
 /// use std::time::Duration;
