@@ -33,6 +33,8 @@ const MIRI_LOOP_TESTS: &[&str] = &[
     "future",
     "bridge",
     "identity",
+    "catch",
+    "handles",
 ];
 
 /// Memcheck over every test binary of the loop and the pool.

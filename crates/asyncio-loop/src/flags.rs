@@ -97,6 +97,17 @@ impl Flags {
         bits & flag.0 != 0
     }
 
+    /// Whether the task failed (a panic, or a `create_try_task` `Err`) and nobody looked
+    /// at how: one load of the word, since this is asked at every handle drop and task end
+    /// (atomic loads, even relaxed, are not merged by the compiler).
+    pub(crate) fn unretrieved_exception(&self) -> bool {
+        let bits = self.bits();
+        let state = State::ALL[usize::from(bits >> STATE_SHIFT) & 3];
+        let failed =
+            state == State::Panicked || (state == State::Finished && bits & Flag::EXCEPTION.0 != 0);
+        failed && bits & Flag::RETRIEVED.0 == 0
+    }
+
     pub(crate) fn state(&self) -> State {
         State::ALL[usize::from(self.bits() >> STATE_SHIFT) & 3]
     }

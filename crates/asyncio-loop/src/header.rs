@@ -353,7 +353,7 @@ impl Header {
 
     /// Whether it failed and nobody has looked at how.
     pub(crate) fn unretrieved_exception(&self) -> bool {
-        self.failed() && !self.flags().get(Flag::RETRIEVED)
+        self.flags().unretrieved_exception()
     }
 
     /// Records that the step is suspended on `target`.
