@@ -33,6 +33,7 @@ static VTABLE: TaskVTable = TaskVTable {
     abort: unused_abort,
     panic: unused_panic,
     take_output: unused_take_output,
+    visit: unused_visit,
     drop_stage,
     dealloc,
 };
@@ -51,6 +52,10 @@ unsafe fn unused_panic(_: NonNull<Header>) -> Option<crate::Panic> {
 
 unsafe fn unused_take_output(_: NonNull<Header>, _: *mut ()) {
     unreachable!("the models never take an output")
+}
+
+unsafe fn unused_visit(_: NonNull<Header>, _: &mut crate::header::OutcomeVisitor<'_>) {
+    unreachable!("the models never look at an outcome")
 }
 
 /// # Safety
