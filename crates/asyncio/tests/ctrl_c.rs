@@ -8,6 +8,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -49,9 +50,46 @@ fn sigint_is_sig_dfl() -> bool {
     }
 }
 
+/// SIGINT's disposition is `SIG_IGN`.
+fn sigint_is_ignored() -> bool {
+    // SAFETY: a query (null new action) into a local.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
+}
+
 fn child(mode: &str) {
     assert!(asyncio::is_main_thread());
+    if mode == "ignored" {
+        // SAFETY: setting a disposition, before anything else of the child runs.
+        unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    }
     let out = asyncio::run(async {
+        if mode == "ignored" {
+            // SIGINT was ignored before run: run leaves it so.
+            say(&format!(
+                "SIGINT ignored in run: {}",
+                py_bool(sigint_is_ignored())
+            ));
+            return "done";
+        }
+        if mode == "own" {
+            // The program's own handler replaces run's: SIGINT no longer cancels main.
+            let got = Rc::new(asyncio::Event::new());
+            let set = Rc::clone(&got);
+            asyncio::get_running_loop()
+                .unwrap()
+                .add_signal_handler(libc::SIGINT, move || {
+                    say("own handler");
+                    set.set();
+                })
+                .unwrap();
+            say("ready");
+            got.wait().await;
+            return "own";
+        }
         asyncio::create_task(async {
             let _cleanup = OnDrop("leftover cleaned up");
             sleep(Duration::from_secs(3600)).await;
@@ -80,11 +118,20 @@ fn child(mode: &str) {
         Err(RunError::Interrupted) => say("run: Err(Interrupted)"),
         Err(other) => say(&format!("run: unexpected {other:?}")),
     }
-    let restored = sigint_is_sig_dfl() && signal_is_default(libc::SIGINT);
-    say(&format!(
-        "SIGINT default: {}",
-        if restored { "True" } else { "False" }
-    ));
+    if mode == "ignored" {
+        say(&format!(
+            "SIGINT ignored after run: {}",
+            py_bool(sigint_is_ignored())
+        ));
+    } else {
+        let restored = sigint_is_sig_dfl() && signal_is_default(libc::SIGINT);
+        say(&format!("SIGINT default: {}", py_bool(restored)));
+    }
+}
+
+/// As Python prints a bool.
+fn py_bool(value: bool) -> &'static str {
+    if value { "True" } else { "False" }
 }
 
 /// Runs the child in `mode`, SIGINT at each "ready" line; its exit status and lines.
@@ -124,7 +171,7 @@ fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
 }
 
 fn parent() {
-    let cases: [(&str, &[&str]); 3] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
             "reraise",
             &[
@@ -157,6 +204,23 @@ fn parent() {
                 "leftover cleaned up",
                 "run: Err(Interrupted)",
                 "SIGINT default: True",
+            ],
+        ),
+        (
+            "own",
+            &[
+                "ready",
+                "own handler",
+                "run: Ok(\"own\")",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "ignored",
+            &[
+                "SIGINT ignored in run: True",
+                "run: Ok(\"done\")",
+                "SIGINT ignored after run: True",
             ],
         ),
     ];

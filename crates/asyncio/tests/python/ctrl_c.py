@@ -18,6 +18,22 @@ async def leftover():
 
 
 async def main(mode):
+    if mode == "ignored":
+        # SIGINT was ignored before run: run leaves it so.
+        print(f"SIGINT ignored in run: {signal.getsignal(signal.SIGINT) == signal.SIG_IGN}")
+        return "done"
+    if mode == "own":
+        # The program's own handler replaces run's: SIGINT no longer cancels main.
+        got = asyncio.Event()
+
+        def own():
+            print("own handler", flush=True)
+            got.set()
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, own)
+        print("ready", flush=True)
+        await got.wait()
+        return "own"
     asyncio.create_task(leftover())
     await asyncio.sleep(0)
     print("ready", flush=True)
@@ -39,12 +55,18 @@ async def main(mode):
 
 
 def child(mode):
+    if mode == "ignored":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         out = asyncio.run(main(mode))
         print(f"run: Ok({out!r})")
     except KeyboardInterrupt:
         print("run: Err(Interrupted)")
-    print(f"SIGINT default: {signal.getsignal(signal.SIGINT) is signal.default_int_handler}")
+    default = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if mode == "ignored":
+        print(f"SIGINT ignored after run: {signal.getsignal(signal.SIGINT) == signal.SIG_IGN}")
+    else:
+        print(f"SIGINT default: {default}")
 
 
 def parent(mode):
@@ -64,5 +86,5 @@ def parent(mode):
 if len(sys.argv) > 1:
     child(sys.argv[1])
 else:
-    for mode in ("reraise", "swallow", "twice"):
+    for mode in ("reraise", "swallow", "twice", "own", "ignored"):
         parent(mode)
