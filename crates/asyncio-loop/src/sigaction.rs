@@ -295,3 +295,52 @@ impl WakePipe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    use super::*;
+
+    #[test]
+    fn valid_signals_are_pythons() {
+        // Python 3.11 on Linux: `signal.valid_signals()` is 1..=64 without 32 and 33
+        // (glibc keeps them for threads).
+        for sig in [0, -1, 32, 33, 65, 1000] {
+            assert!(matches!(check_signal(sig), Err(SignalError::Invalid(s)) if s == sig));
+        }
+        for sig in [1, libc::SIGINT, libc::SIGKILL, 31, 34, 64] {
+            assert!(check_signal(sig).is_ok(), "{sig}");
+        }
+    }
+
+    #[test]
+    fn a_pipe_gives_signal_numbers_in_order_and_comes_back_drained() {
+        let pipe = WakePipe::take().unwrap();
+        for byte in [10_u8, 12, 10] {
+            // SAFETY: writing one byte from a local to our pipe.
+            let written =
+                unsafe { libc::write(pipe.write.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+            assert_eq!(written, 1);
+        }
+        let mut seen = Vec::new();
+        pipe.drain(|sig| seen.push(sig));
+        assert_eq!(seen, [10, 12, 10]);
+        // A stale byte (a handler that raced a removal) is not seen by the next owner.
+        // SAFETY: as above.
+        unsafe { libc::write(pipe.write.as_raw_fd(), b"\x0a".as_ptr().cast(), 1) };
+        let read = pipe.read.as_raw_fd();
+        pipe.give_back();
+        // The pool is a stack, and no other unit test of this crate uses it.
+        let again = WakePipe::take().unwrap();
+        assert_eq!(
+            again.read.as_raw_fd(),
+            read,
+            "the pooled pipe, not a new one"
+        );
+        let mut stale = Vec::new();
+        again.drain(|sig| stale.push(sig));
+        assert!(stale.is_empty());
+        again.give_back();
+    }
+}
