@@ -96,6 +96,12 @@ fn child(mode: &str) {
         });
         sleep(Duration::ZERO).await;
         assert!(!signal_is_default(libc::SIGINT), "run handles SIGINT");
+        if mode == "plain" {
+            // No catch scope: the cancellation drops main (its `Drop` cleanup runs).
+            let _cleanup = OnDrop("main dropped");
+            say("ready");
+            sleep(Duration::from_secs(3600)).await;
+        }
         say("ready");
         let Err(cancelled) = catch_cancelled(sleep(Duration::from_secs(3600))).await else {
             return "slept";
@@ -171,7 +177,17 @@ fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
 }
 
 fn parent() {
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "plain",
+            &[
+                "ready",
+                "main dropped",
+                "leftover cleaned up",
+                "run: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
         (
             "reraise",
             &[

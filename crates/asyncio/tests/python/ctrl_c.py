@@ -36,6 +36,13 @@ async def main(mode):
         return "own"
     asyncio.create_task(leftover())
     await asyncio.sleep(0)
+    if mode == "plain":
+        # No except: the cancellation ends main (its finally runs).
+        try:
+            print("ready", flush=True)
+            await asyncio.sleep(3600)
+        finally:
+            print("main dropped", flush=True)
     print("ready", flush=True)
     try:
         await asyncio.sleep(3600)
@@ -86,5 +93,5 @@ def parent(mode):
 if len(sys.argv) > 1:
     child(sys.argv[1])
 else:
-    for mode in ("reraise", "swallow", "twice", "own", "ignored"):
+    for mode in ("plain", "reraise", "swallow", "twice", "own", "ignored"):
         parent(mode)
