@@ -303,6 +303,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri has no sigfillset")]
     fn valid_signals_are_pythons() {
         // Python 3.11 on Linux: `signal.valid_signals()` is 1..=64 without 32 and 33
         // (glibc keeps them for threads).
@@ -315,6 +316,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri's pipes are not the OS's; this checks the OS's")]
     fn a_pipe_gives_signal_numbers_in_order_and_comes_back_drained() {
         let pipe = WakePipe::take().unwrap();
         for byte in [10_u8, 12, 10] {
