@@ -180,6 +180,9 @@ fn a_sleeping_loop_wakes() {
         .unwrap();
     let started = Instant::now();
     let sender = std::thread::spawn(move || {
+        // Not a wait for a result: a head start so the signal most likely finds the loop
+        // blocked in epoll. The test holds either way (a byte written before the loop
+        // sleeps makes its poll return at once).
         std::thread::sleep(Duration::from_millis(20));
         // SAFETY: signalling this process, which handles `sig`.
         unsafe { libc::kill(libc::getpid(), sig) };
