@@ -23,6 +23,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["callback", "error", "flags", "in_context", "shared"],
     ),
     (
+        "L0 leaf types: the process's signal table and handler",
+        &["sigaction"],
+    ),
+    (
         "L0 leaf types: a task's cancellation record",
         &["cancel_state"],
     ),
@@ -66,6 +70,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("L4 surface: sockets", &["tcp", "udp", "unix"]),
     ("L4 surface: EventLoop", &["event_loop"]),
     ("L4 surface: free functions, add_reader", &["current", "io"]),
+    ("L4 surface: add_signal_handler", &["signal"]),
 ];
 
 /// Runs the check and prints the layers with each file's imports.

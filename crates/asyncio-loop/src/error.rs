@@ -30,6 +30,11 @@ pub enum RunError {
     Cancelled,
     /// `close()` was called on a running loop.
     CloseRunning,
+    /// The facade's `asyncio::run` / `Runner::run` was interrupted by Ctrl-C (SIGINT), where
+    /// Python's `Runner` raises `KeyboardInterrupt` (whose name this displays): the main
+    /// task was cancelled and ended by that cancellation, or a second SIGINT stopped the
+    /// loop.
+    Interrupted,
 }
 
 impl fmt::Display for RunError {
@@ -45,6 +50,7 @@ impl fmt::Display for RunError {
             RunError::StoppedBeforeComplete => "Event loop stopped before Future completed.",
             RunError::Cancelled => return CancelledError::new().fmt(f),
             RunError::CloseRunning => "Cannot close a running event loop",
+            RunError::Interrupted => "KeyboardInterrupt",
         })
     }
 }

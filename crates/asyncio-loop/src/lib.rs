@@ -63,6 +63,8 @@ mod in_context;
 #[cfg(unix)]
 mod poller;
 mod shared;
+#[cfg(unix)]
+mod sigaction;
 mod sync;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod cancelling;
@@ -98,6 +100,8 @@ mod handle;
 mod io;
 mod remote;
 mod shield;
+#[cfg(unix)]
+mod signal;
 mod sleep;
 #[cfg(unix)]
 mod source;
@@ -134,6 +138,8 @@ pub use handle::{Handle, TimerHandle};
 pub use remote::LoopHandle;
 pub use shared::LoopId;
 pub use shield::{Shield, shield};
+#[cfg(unix)]
+pub use sigaction::{SignalError, is_main_thread, signal_is_default};
 pub use sleep::{Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};
 #[cfg(unix)]
 pub use source::IoSource;

@@ -42,6 +42,8 @@ mod gather_tuple;
 mod group_scope;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+#[cfg(unix)]
+mod interrupt;
 mod outer;
 mod run;
 mod sleep_with;
@@ -125,6 +127,9 @@ pub use asyncio_loop::{
     IoSource, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf, UdpSocket, UnixDatagram,
     UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf,
 };
+// Signals: `EventLoop::add_signal_handler`'s error, and the test `run` makes for Ctrl-C.
+#[cfg(unix)]
+pub use asyncio_loop::{SignalError, is_main_thread, signal_is_default};
 
 // The thread pool for blocking work (asyncio's `concurrent.futures.ThreadPoolExecutor`).
 pub use asyncio_pool::{Job, JobError, PoolError, PoolStats, ThreadPool, ThreadPoolExecutor};

@@ -6,6 +6,9 @@
 //! (`shutdown_asyncgens`), shut the loop's default thread pool down (waiting for its jobs),
 //! close the loop. A [`Runner`] is the same with several `run` calls on one loop (Python
 //! 3.11's `asyncio.Runner`).
+//!
+//! Ctrl-C (SIGINT) during a run is handled as Python 3.11's `Runner` does it: the main task
+//! is cancelled and the run returns `RunError::Interrupted` (see `interrupt.rs`).
 
 use std::cell::{Cell, OnceCell};
 use std::fmt;
@@ -15,6 +18,8 @@ use asyncio_loop::contextvars::{Context, copy_context};
 use asyncio_loop::{EventLoop, RunError, get_running_loop, new_event_loop, set_event_loop};
 
 use crate::executor::EventLoopExt;
+#[cfg(unix)]
+use crate::interrupt::SigintHandling;
 
 /// asyncio's `asyncio.run(main())`: runs `main` on a fresh event loop and returns its output
 /// after cleaning up (pending tasks cancelled, async generators still alive closed, the
@@ -23,6 +28,34 @@ use crate::executor::EventLoopExt;
 /// Fails with `RunError::NestedAsyncioRun` when called from inside a running loop
 /// (asyncio's "asyncio.run() cannot be called from a running event loop"); `main` is then
 /// dropped without running.
+///
+/// **Ctrl-C**, as in Python 3.11 (Unix): on the main thread, and if SIGINT has its default
+/// disposition (nobody installed their own handling; [`signal_is_default`](crate::signal_is_default)),
+/// the run handles SIGINT on its loop. The first SIGINT cancels `main`, which may catch the
+/// cancellation ([`catch_cancelled`](crate::catch_cancelled)) and clean up; if `main` ends
+/// by that cancellation, `run` returns [`RunError::Interrupted`] (Python's
+/// `KeyboardInterrupt`) after the usual clean-up (the other tasks cancelled and their
+/// cleanup run). If `main` swallows the cancellation, its output is returned, as in Python.
+/// A second SIGINT before `main` has ended stops the loop (Python raises
+/// `KeyboardInterrupt` at once): `main` is dropped where it stands and `run` returns
+/// `Interrupted` after the clean-up. The previous disposition is back when `main` is done,
+/// before the clean-up, so a Ctrl-C then ends the process, as an uncaught
+/// `KeyboardInterrupt` would.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// let out = asyncio::run(async {
+///     match asyncio::catch_cancelled(asyncio::sleep(Duration::from_secs(3600))).await {
+///         Ok(()) => "slept",
+///         Err(cancelled) => {
+///             println!("Ctrl-C: cleaning up");
+///             cancelled.reraise().await
+///         }
+///     }
+/// });
+/// assert_eq!(out, Err(asyncio::RunError::Interrupted));
+/// ```
 ///
 /// ```
 /// use std::time::Duration;
@@ -87,6 +120,19 @@ impl Runner {
     /// Every run's main task runs in the runner's one context (a copy of the context
     /// current at the first run), as in Python 3.11: a context variable set by one run is
     /// seen by the next.
+    ///
+    /// Ctrl-C during the run is handled as [`run`] describes: `fut` is cancelled and the
+    /// run returns `RunError::Interrupted`; SIGINT's disposition is back when it returns.
+    /// On a thread other than the main one SIGINT is left alone, as Python's `Runner`
+    /// does:
+    ///
+    /// ```
+    /// let sigint = 2; // SIGINT on every Unix
+    /// let handled = std::thread::spawn(move || {
+    ///     asyncio::run(async move { !asyncio::signal_is_default(sigint) })
+    /// });
+    /// assert_eq!(handled.join().unwrap(), Ok(false));
+    /// ```
     pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
         if get_running_loop().is_ok() {
             return Err(RunError::NestedRunnerRun);
@@ -95,6 +141,13 @@ impl Runner {
             set_event_loop(Some(&self.event_loop));
         }
         let context = self.context.get_or_init(copy_context);
+        #[cfg(unix)]
+        if let Some(sigint) = SigintHandling::install(&self.event_loop) {
+            let outcome = self
+                .event_loop
+                .run_until_complete_with_context(context, sigint.main(fut));
+            return sigint.finish(outcome);
+        }
         self.event_loop
             .run_until_complete_with_context(context, fut)
     }

@@ -1,0 +1,249 @@
+//! Ctrl-C in `asyncio::run`, as Python 3.11's `Runner` (tests/python/ctrl_c.py prints the
+//! lines asserted here). The test binary runs itself as a child with `ASYNCIO_CTRL_C` set
+//! to a mode; the child runs `asyncio::run` on its main thread (so this file has no
+//! libtest harness: libtest runs tests on other threads, where `run` leaves SIGINT alone,
+//! as Python's does), the parent sends SIGINT when the child prints a line starting with
+//! "ready", and checks what the child printed, its exit, and that the child found SIGINT's
+//! disposition back to `SIG_DFL` after `run`. A watchdog kills a child that hangs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use asyncio::{RunError, catch_cancelled, signal_is_default, sleep};
+
+const MODE: &str = "ASYNCIO_CTRL_C";
+
+fn main() {
+    match std::env::var(MODE) {
+        Ok(mode) => child(&mode),
+        Err(_) => parent(),
+    }
+}
+
+/// Prints `line` at once: the parent acts on it.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+/// Prints its line when dropped: a cleanup that runs when its future is dropped.
+struct OnDrop(&'static str);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        say(self.0);
+    }
+}
+
+/// SIGINT's disposition is `SIG_DFL`, as `sigaction` reports it.
+fn sigint_is_sig_dfl() -> bool {
+    // SAFETY: a query (null new action) into a local.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_DFL
+    }
+}
+
+/// SIGINT's disposition is `SIG_IGN`.
+fn sigint_is_ignored() -> bool {
+    // SAFETY: a query (null new action) into a local.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+fn child(mode: &str) {
+    assert!(asyncio::is_main_thread());
+    if mode == "ignored" {
+        // SAFETY: setting a disposition, before anything else of the child runs.
+        unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    }
+    let out = asyncio::run(async {
+        if mode == "ignored" {
+            // SIGINT was ignored before run: run leaves it so.
+            say(&format!(
+                "SIGINT ignored in run: {}",
+                py_bool(sigint_is_ignored())
+            ));
+            return "done";
+        }
+        if mode == "own" {
+            // The program's own handler replaces run's: SIGINT no longer cancels main.
+            let got = Rc::new(asyncio::Event::new());
+            let set = Rc::clone(&got);
+            asyncio::get_running_loop()
+                .unwrap()
+                .add_signal_handler(libc::SIGINT, move || {
+                    say("own handler");
+                    set.set();
+                })
+                .unwrap();
+            say("ready");
+            got.wait().await;
+            return "own";
+        }
+        asyncio::create_task(async {
+            let _cleanup = OnDrop("leftover cleaned up");
+            sleep(Duration::from_secs(3600)).await;
+        });
+        sleep(Duration::ZERO).await;
+        assert!(!signal_is_default(libc::SIGINT), "run handles SIGINT");
+        if mode == "plain" {
+            // No catch scope: the cancellation drops main (its `Drop` cleanup runs).
+            let _cleanup = OnDrop("main dropped");
+            say("ready");
+            sleep(Duration::from_secs(3600)).await;
+        }
+        say("ready");
+        let Err(cancelled) = catch_cancelled(sleep(Duration::from_secs(3600))).await else {
+            return "slept";
+        };
+        say("main cancelled");
+        sleep(Duration::from_millis(1)).await;
+        if mode == "twice" {
+            let _cleanup = OnDrop("main dropped");
+            say("ready again");
+            sleep(Duration::from_secs(3600)).await;
+        }
+        say("main cleanup done");
+        if mode == "swallow" {
+            return "swallowed";
+        }
+        cancelled.reraise().await
+    });
+    match out {
+        Ok(out) => say(&format!("run: Ok({out:?})")),
+        Err(RunError::Interrupted) => say("run: Err(Interrupted)"),
+        Err(other) => say(&format!("run: unexpected {other:?}")),
+    }
+    if mode == "ignored" {
+        say(&format!(
+            "SIGINT ignored after run: {}",
+            py_bool(sigint_is_ignored())
+        ));
+    } else {
+        let restored = sigint_is_sig_dfl() && signal_is_default(libc::SIGINT);
+        say(&format!("SIGINT default: {}", py_bool(restored)));
+    }
+}
+
+/// As Python prints a bool.
+fn py_bool(value: bool) -> &'static str {
+    if value { "True" } else { "False" }
+}
+
+/// Runs the child in `mode`, SIGINT at each "ready" line; its exit status and lines.
+fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(MODE, mode)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (done, watchdog) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if watchdog.recv_timeout(Duration::from_secs(30)).is_err() {
+            // SAFETY: `pid` is our child, not yet waited for (the parent waits after
+            // this thread was told, or never).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            return true;
+        }
+        false
+    });
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.starts_with("ready") {
+            // SAFETY: as above: our child, still running (it has not closed stdout).
+            unsafe { libc::kill(pid, libc::SIGINT) };
+        }
+        lines.push(line);
+    }
+    let status = child.wait().unwrap();
+    let _ = done.send(());
+    assert!(
+        !watchdog.join().unwrap(),
+        "{mode}: the child hung: {lines:?}"
+    );
+    (status, lines)
+}
+
+fn parent() {
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "plain",
+            &[
+                "ready",
+                "main dropped",
+                "leftover cleaned up",
+                "run: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "reraise",
+            &[
+                "ready",
+                "main cancelled",
+                "main cleanup done",
+                "leftover cleaned up",
+                "run: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "swallow",
+            &[
+                "ready",
+                "main cancelled",
+                "main cleanup done",
+                "leftover cleaned up",
+                "run: Ok(\"swallowed\")",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "twice",
+            &[
+                "ready",
+                "main cancelled",
+                "ready again",
+                "main dropped",
+                "leftover cleaned up",
+                "run: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "own",
+            &[
+                "ready",
+                "own handler",
+                "run: Ok(\"own\")",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "ignored",
+            &[
+                "SIGINT ignored in run: True",
+                "run: Ok(\"done\")",
+                "SIGINT ignored after run: True",
+            ],
+        ),
+    ];
+    for (mode, expected) in cases {
+        let (status, lines) = run_child(mode);
+        assert!(status.success(), "{mode}: {status}; printed {lines:?}");
+        assert_eq!(lines, expected, "{mode}");
+        println!("ctrl_c {mode}: ok");
+    }
+}
