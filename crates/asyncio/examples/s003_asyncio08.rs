@@ -31,12 +31,18 @@ async fn async_input() -> Result<(), AinputError> {
     }
 }
 
-async fn exe() -> Result<(), Box<dyn std::error::Error>> {
-    let (_, input) = asyncio::gather!(msg("文字列表示"), async_input()).await?;
-    Ok(input?)
+async fn exe() -> Result<(), AinputError> {
+    let (_, input) = asyncio::gather!(msg("文字列表示"), async_input())
+        .await
+        .expect("neither task panics");
+    input
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    asyncio::run(exe())??;
+fn main() -> Result<(), asyncio::RunError> {
+    if let Err(error) = asyncio::run(exe())? {
+        // Python's traceback ends with this line, and the exit status is 1.
+        eprintln!("EOFError: {error}");
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -24,6 +24,7 @@ fn ran_as_child() -> bool {
     match scenario.as_str() {
         "echo" => echo_lines(),
         "cancel" => cancel_then_echo(),
+        "two" => two_waiting(),
         other => panic!("unknown scenario {other}"),
     }
     true
@@ -93,6 +94,19 @@ fn cancel_then_echo() {
         }
         asyncio::sleep(Duration::from_millis(200)).await;
         echo_until_eof().await;
+    })
+    .unwrap();
+}
+
+/// Two tasks wait for a line at once; each reports what it got.
+fn two_waiting() {
+    asyncio::run(async {
+        let first = asyncio::create_task(asyncio::ainput(""));
+        let second = asyncio::create_task(asyncio::ainput(""));
+        println!("@@ waiting");
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        println!("@@ first {first:?}");
+        println!("@@ second {second:?}");
     })
     .unwrap();
 }
@@ -270,6 +284,25 @@ fn a_cancelled_ainput_loses_no_input() {
     assert_eq!(reports.next(), r#"line "next""#);
     drop(input);
     assert_eq!(reports.next(), "eof");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn two_waiting_calls_get_successive_lines_first_caller_first() {
+    if ran_as_child() {
+        return;
+    }
+    let (read_end, mut input) = pipe();
+    let mut child = child(
+        "two_waiting_calls_get_successive_lines_first_caller_first",
+        "two",
+        Stdio::from(read_end),
+    );
+    let mut reports = Reports::of(&mut child);
+    assert_eq!(reports.next(), "waiting");
+    input.write_all(b"a\nb\n").unwrap();
+    assert_eq!(reports.next(), r#"first Ok("a")"#);
+    assert_eq!(reports.next(), r#"second Ok("b")"#);
     assert!(child.wait().unwrap().success());
 }
 
