@@ -264,6 +264,26 @@ fn eof_at_once_from_an_empty_a_null_and_a_closed_stdin() {
 }
 
 #[test]
+fn a_regular_file_as_stdin() {
+    if ran_as_child() {
+        return;
+    }
+    // A file epoll could not watch: read like any other stdin.
+    let path = std::env::temp_dir().join(format!("asyncio-ainput-{}.txt", std::process::id()));
+    std::fs::write(&path, "first\nsecond\n").unwrap();
+    let file = File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let mut child = child("a_regular_file_as_stdin", "echo", Stdio::from(file));
+    let mut reports = Reports::of(&mut child);
+    assert_eq!(reports.next_not_tick(), r#"line "first""#);
+    assert_eq!(reports.next_not_tick(), r#"line "second""#);
+    assert_eq!(reports.next_not_tick(), "eof");
+    assert_eq!(reports.next_not_tick(), "then eof");
+    assert_eq!(reports.next_not_tick(), "flags unchanged");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
 fn a_cancelled_ainput_loses_no_input() {
     if ran_as_child() {
         return;
@@ -365,6 +385,45 @@ fn a_terminal_gives_lines_and_keeps_its_mode() {
     assert_eq!(reports.next_not_tick(), "then other");
     assert_eq!(reports.next_not_tick(), "flags unchanged");
     assert!(child.wait().unwrap().success());
+    assert_eq!(
+        terminal_mode(&slave),
+        mode,
+        "the terminal's mode is as it was"
+    );
+    assert_eq!(
+        flags_of(&slave),
+        flags,
+        "the terminal's flags are as they were"
+    );
+}
+
+/// Ctrl-C (SIGINT) while `ainput` waits on a terminal with half a line typed: the process
+/// dies, and the terminal and its descriptor are as they were (nothing was changed, so
+/// nothing had to be restored).
+#[test]
+fn ctrl_c_during_ainput_leaves_the_terminal_as_it_was() {
+    if ran_as_child() {
+        return;
+    }
+    let (mut master, slave) = openpty();
+    let mode = terminal_mode(&slave);
+    let flags = flags_of(&slave);
+    let mut child = child(
+        "ctrl_c_during_ainput_leaves_the_terminal_as_it_was",
+        "echo",
+        Stdio::from(slave.try_clone().unwrap()),
+    );
+    let mut reports = Reports::of(&mut child);
+    master.write_all(b"half a li").unwrap();
+    reports.ticks(3);
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: `kill` sends a signal to our own child, which has not been reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGINT)
+    );
     assert_eq!(
         terminal_mode(&slave),
         mode,
