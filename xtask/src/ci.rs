@@ -336,3 +336,37 @@ fn file_name(path: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_seeds_are_found_with_their_input() {
+        let examples = find_examples().unwrap();
+        let asyncio10 = examples
+            .iter()
+            .find(|e| e.name == "s003_asyncio10")
+            .expect("the example is found");
+        assert!(asyncio10.expected.is_some());
+        assert!(
+            asyncio10
+                .input
+                .as_ref()
+                .is_some_and(|p| p.ends_with("crates/asyncio/tests/input/s003_asyncio10.txt"))
+        );
+        let no_input = examples.iter().find(|e| e.name == "s000_gather").unwrap();
+        assert!(no_input.input.is_none());
+    }
+
+    #[test]
+    fn an_input_file_arrives_on_stdin_and_ends_it() {
+        let input = workspace_root().join("crates/asyncio/tests/input/s003_asyncio10.txt");
+        let output = run_example(Path::new("cat"), Some(&input)).unwrap();
+        assert!(output.status.success());
+        assert_eq!(output.stdout, std::fs::read(&input).unwrap());
+        // Without an input file, stdin is empty (`cat` ends at once).
+        let output = run_example(Path::new("cat"), None).unwrap();
+        assert_eq!(output.stdout, b"");
+    }
+}

@@ -30,7 +30,10 @@ use crate::stdin_lines::{self, Read};
 /// use; it reads only while an `ainput` waits, at most one line ahead of what was asked.
 ///
 /// The future works on any executor (it wakes through `std::task::Waker`). Several `ainput`s
-/// waiting at once get successive lines, the first polled first.
+/// waiting at once get successive lines, the first polled first. The thread reads through
+/// `std::io::stdin()`: bytes it read beyond a line stay in std's buffer, where a later
+/// synchronous `stdin().read_line()` finds them (one made while an `ainput` waits gets the
+/// line after the one that `ainput` gets).
 ///
 /// Cancel safety: cancelling (dropping) a waiting `ainput` loses no input. A line being
 /// typed, or already read, when it is dropped goes to the next `ainput`, whole (the partial
