@@ -32,8 +32,8 @@ use crate::stdin_lines::{self, Read};
 /// The future works on any executor (it wakes through `std::task::Waker`). Several `ainput`s
 /// waiting at once get successive lines, the first polled first. The thread reads through
 /// `std::io::stdin()`: bytes it read beyond a line stay in std's buffer, where a later
-/// synchronous `stdin().read_line()` finds them (one made while an `ainput` waits gets the
-/// line after the one that `ainput` gets).
+/// synchronous `stdin().read_line()` finds them (one made while an `ainput` waits competes
+/// with it: each gets whole lines, in an order the two threads decide).
 ///
 /// Cancel safety: cancelling (dropping) a waiting `ainput` loses no input. A line being
 /// typed, or already read, when it is dropped goes to the next `ainput`, whole (the partial
