@@ -5,8 +5,8 @@
 //! in: all the input is there at once, so each line is read as soon as it is asked for and
 //! the output does not depend on typing speed. A piped line is not echoed (a terminal echoes
 //! what is typed), so the prompt and the next print share a line in the expected output.
-//! The end of input before `end` ends the program with `EOF when reading a line`, as
-//! Python's `EOFError` would.
+//! The end of input before `end` ends the program with `EOF when reading a line` and
+//! status 1, as Python's `EOFError` does.
 
 use std::time::Duration;
 
@@ -20,29 +20,34 @@ async fn msg(s: &'static str) -> &'static str {
     s
 }
 
-async fn async_input() -> Result<(), AinputError> {
+async fn async_input() {
     loop {
-        let r = asyncio::ainput("endで終了> ").await?;
+        let r = match asyncio::ainput("endで終了> ").await {
+            Ok(r) => r,
+            Err(error) => eof(error),
+        };
         println!("入力値: {r}");
         asyncio::sleep(Duration::from_millis(200)).await;
         if r == "end" {
-            return Ok(());
+            break;
         }
     }
 }
 
-async fn exe() -> Result<(), AinputError> {
-    let (_, input) = asyncio::gather!(msg("文字列表示"), async_input())
+/// The input ended before `end`: in Python the `EOFError` leaves `gather` and `run` at once
+/// (the other task is cancelled, it prints no more), the traceback ends with this line, and
+/// the exit status is 1.
+fn eof(error: AinputError) -> ! {
+    eprintln!("EOFError: {error}");
+    std::process::exit(1);
+}
+
+async fn exe() {
+    asyncio::gather!(msg("文字列表示"), async_input())
         .await
         .expect("neither task panics");
-    input
 }
 
 fn main() -> Result<(), asyncio::RunError> {
-    if let Err(error) = asyncio::run(exe())? {
-        // Python's traceback ends with this line, and the exit status is 1.
-        eprintln!("EOFError: {error}");
-        std::process::exit(1);
-    }
-    Ok(())
+    asyncio::run(exe())
 }
