@@ -151,6 +151,8 @@ fn doc() -> Result<(), String> {
 
 /// Builds every example of the workspace, runs each, and where an expected output is stored
 /// (`crates/<crate>/tests/expected/<example>.txt`) requires stdout to match it line for line.
+/// An example with an input file (`crates/<crate>/tests/input/<example>.txt`, the console
+/// seeds) gets it on a pipe as its stdin; the others get an empty stdin.
 /// Every feature is on: an example with `required-features` (the facade's `hyper_hello`)
 /// would otherwise not be built, and its binary would be missing here.
 fn examples() -> Result<(), String> {
@@ -165,9 +167,7 @@ fn examples() -> Result<(), String> {
     for example in &examples {
         let started = Instant::now();
         let binary = bin_dir.join(format!("{}{}", example.name, std::env::consts::EXE_SUFFIX));
-        let output = Command::new(&binary)
-            .current_dir(workspace_root())
-            .output()
+        let output = run_example(&binary, example.input.as_deref())
             .map_err(|e| format!("could not run example {}: {e}", binary.display()))?;
         if !output.status.success() {
             eprintln!("{}", String::from_utf8_lossy(&output.stderr));
@@ -196,6 +196,30 @@ struct Example {
     package: String,
     name: String,
     expected: Option<PathBuf>,
+    input: Option<PathBuf>,
+}
+
+/// Runs `binary` to its end, `input`'s contents on a pipe as its stdin if given (written
+/// whole before the output is read: input files are a few lines, far below a pipe's buffer).
+fn run_example(binary: &Path, input: Option<&Path>) -> std::io::Result<std::process::Output> {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut command = Command::new(binary);
+    command.current_dir(workspace_root());
+    let Some(input) = input else {
+        return command.output();
+    };
+    let contents = std::fs::read(input)?;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(&contents)?;
+    drop(stdin); // the example sees the end of its input
+    child.wait_with_output()
 }
 
 /// Examples are `crates/<package>/examples/<name>.rs` or `.../examples/<name>/main.rs`; a
@@ -217,13 +241,17 @@ fn find_examples() -> Result<Vec<Example>, String> {
                 None
             };
             if let Some(name) = name {
-                let expected = crate_dir
-                    .join("tests")
-                    .join("expected")
-                    .join(format!("{name}.txt"));
+                let stored = |kind: &str| {
+                    let path = crate_dir
+                        .join("tests")
+                        .join(kind)
+                        .join(format!("{name}.txt"));
+                    path.is_file().then_some(path)
+                };
                 found.push(Example {
                     package: package.clone(),
-                    expected: expected.is_file().then_some(expected),
+                    expected: stored("expected"),
+                    input: stored("input"),
                     name,
                 });
             }
@@ -307,4 +335,38 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_seeds_are_found_with_their_input() {
+        let examples = find_examples().unwrap();
+        let asyncio10 = examples
+            .iter()
+            .find(|e| e.name == "s003_asyncio10")
+            .expect("the example is found");
+        assert!(asyncio10.expected.is_some());
+        assert!(
+            asyncio10
+                .input
+                .as_ref()
+                .is_some_and(|p| p.ends_with("crates/asyncio/tests/input/s003_asyncio10.txt"))
+        );
+        let no_input = examples.iter().find(|e| e.name == "s000_gather").unwrap();
+        assert!(no_input.input.is_none());
+    }
+
+    #[test]
+    fn an_input_file_arrives_on_stdin_and_ends_it() {
+        let input = workspace_root().join("crates/asyncio/tests/input/s003_asyncio10.txt");
+        let output = run_example(Path::new("cat"), Some(&input)).unwrap();
+        assert!(output.status.success());
+        assert_eq!(output.stdout, std::fs::read(&input).unwrap());
+        // Without an input file, stdin is empty (`cat` ends at once).
+        let output = run_example(Path::new("cat"), None).unwrap();
+        assert_eq!(output.stdout, b"");
+    }
 }

@@ -30,6 +30,7 @@
 //! `asyncio-pool` (the thread pool for blocking work). Everything is re-exported here.
 #![forbid(unsafe_code)]
 
+mod ainput;
 mod anext;
 mod as_completed;
 mod async_gen;
@@ -49,12 +50,14 @@ mod run;
 mod sleep_with;
 #[cfg(unix)]
 mod sock;
+mod stdin_lines;
 #[cfg(unix)]
 mod streams;
 mod task_group;
 mod wait;
 mod wait_for;
 
+pub use ainput::{Ainput, AinputError, ainput};
 pub use anext::{Next, anext};
 pub use as_completed::{AsCompleted, AsCompletedError, as_completed, as_completed_timeout};
 pub use async_gen::{AsyncGenerator, Yield, Yielder, async_generator};
