@@ -9,6 +9,13 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+/// A done callback of a [`Future`](crate::Future) or a task, as `add_done_callback`
+/// returns it, for `remove_done_callback`. asyncio finds the callback to remove by the
+/// function object; a Rust closure has no identity to compare, so each registration gets
+/// this id (unique among the callbacks of its future or task).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId(pub(crate) u64);
+
 /// A scheduled callback of any closure type.
 pub(crate) trait Callback {
     /// Runs the closure unless cancelled; at most once.

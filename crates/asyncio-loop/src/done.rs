@@ -42,7 +42,7 @@ pub(crate) fn run_done_actions<S: Schedule + ?Sized>(
             wake_awaiter();
         }
         match action {
-            DoneAction::Callback(callback) => {
+            DoneAction::Callback(_, callback) => {
                 if let Some(scheduler) = scheduler {
                     let task = task.clone();
                     scheduler.call_soon(CallbackCell::new_rc(move || callback(&task)));

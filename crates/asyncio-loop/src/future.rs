@@ -12,6 +12,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use crate::callback::DoneCallbackId;
 use crate::cancel_state::CancelTarget;
 use crate::catch::note_waiting_on;
 use crate::error::{CancelledError, InvalidStateError, RunError};
@@ -20,6 +21,7 @@ use crate::in_context::bind_ref;
 use crate::running::running_loop;
 use crate::scheduler::LoopInner;
 use crate::shared::{Injected, Shared};
+use crate::waker::wakes_a_finished_task;
 
 enum FutureState<T> {
     Pending,
@@ -41,13 +43,6 @@ struct Inner<T> {
     next_callback: Cell<u64>,
     event_loop: Weak<LoopInner>,
 }
-
-/// A done callback of a [`Future`], as [`Future::add_done_callback`] returns it, for
-/// [`Future::remove_done_callback`]. asyncio finds the callback to remove by the function
-/// object; a Rust closure has no identity to compare, so each registration gets this id
-/// (unique among the future's callbacks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DoneCallbackId(u64);
 
 /// A result some code sets later and other code awaits (asyncio's `Future`). Clones share
 /// the same state. Completing it wakes its awaiters (their steps run the next iteration)
@@ -265,6 +260,11 @@ impl<T: Clone + 'static> std::future::Future for Future<T> {
             .iter()
             .any(|a| matches!(a, Action::Waker(w) if w.will_wake(cx.waker())));
         if !known {
+            // Awaiters that gave up and whose task has ended leave their waker behind:
+            // forget those whenever the list doubles, so it holds about what still waits.
+            if actions.len() >= 8 && actions.len().is_power_of_two() {
+                actions.retain(|a| !matches!(a, Action::Waker(w) if wakes_a_finished_task(w)));
+            }
             actions.push(Action::Waker(cx.waker().clone()));
         }
         drop(actions);

@@ -86,10 +86,14 @@ pub(crate) enum Outcome<'a> {
     Taken,
 }
 
+/// A task's done callback, as its header keeps it.
+pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskRc)>;
+
 /// What to do when a task finishes, in the order it was asked for.
 pub(crate) enum DoneAction {
-    /// A done callback: scheduled with `call_soon` (asyncio's order).
-    Callback(Box<dyn FnOnce(&TaskRc)>),
+    /// A done callback: scheduled with `call_soon` (asyncio's order), with its id for
+    /// `remove_done_callback`.
+    Callback(u64, DoneCallback),
     /// A waker registered through a [`TaskRef`](crate::TaskRef) (used by
     /// `cancel_all_tasks`).
     Waker(Waker),
@@ -160,6 +164,8 @@ struct Extras {
     /// A name given at creation or by `set_name`.
     name: Option<String>,
     done_actions: Vec<DoneAction>,
+    /// The id of the next done callback added.
+    next_callback: u64,
     /// How many done actions were registered before the awaiter (woken in that place),
     /// once there is an awaiter.
     awaiter_at: Option<usize>,
@@ -401,8 +407,34 @@ impl Header {
     }
 
     /// Queues a done callback (the caller checked the task is pending).
-    pub(crate) fn push_done_callback(&self, callback: Box<dyn FnOnce(&TaskRc)>) {
-        self.with_extras(|extras| extras.done_actions.push(DoneAction::Callback(callback)));
+    pub(crate) fn push_done_callback(&self, callback: DoneCallback) -> u64 {
+        self.with_extras(|extras| {
+            let id = extras.next_callback;
+            extras.next_callback += 1;
+            extras.done_actions.push(DoneAction::Callback(id, callback));
+            id
+        })
+    }
+
+    /// Removes the done callback `id` if it is still registered; whether it was. The
+    /// awaiter keeps its place among the actions left.
+    pub(crate) fn remove_done_callback(&self, id: u64) -> Option<DoneCallback> {
+        self.with_existing_extras(|extras| {
+            let at = extras
+                .done_actions
+                .iter()
+                .position(|a| matches!(a, DoneAction::Callback(i, _) if *i == id))?;
+            if let Some(place) = &mut extras.awaiter_at
+                && at < *place
+            {
+                *place -= 1;
+            }
+            match extras.done_actions.remove(at) {
+                DoneAction::Callback(_, callback) => Some(callback),
+                DoneAction::Waker(_) => unreachable!("matched a callback"),
+            }
+        })
+        .flatten()
     }
 
     /// Queues a waker to wake when the task ends (the caller checked it is pending).

@@ -26,6 +26,10 @@ use crate::waker::task_of;
 /// `end_time = self.time() + self._clock_resolution`).
 const CLOCK_RESOLUTION: Duration = Duration::from_nanos(1);
 
+/// The room the ready queue and the buffer of work from other threads keep after a burst
+/// (items, not bytes: a few tens of KiB).
+const KEEP_CAPACITY: usize = 1024;
+
 /// How long to poll for a timer `wait` away: rounded up to whole milliseconds, as
 /// CPython's epoll selector does (`math.ceil(timeout * 1e3) * 1e-3`). Timers then fire in
 /// batches, at most a millisecond late and still in exact deadline order, instead of one
@@ -119,6 +123,10 @@ impl LoopInner {
                 self.run_ready(item, main);
             }
         }
+        // 5. A burst (a million callbacks in one iteration) must not keep its room.
+        if count > KEEP_CAPACITY {
+            self.ready.shrink(KEEP_CAPACITY);
+        }
     }
 
     /// Waits in the poller for at most `timeout`, queues the callbacks of ready
@@ -189,6 +197,11 @@ impl LoopInner {
                 Injected::Call(f) => self.push_ready(Ready::Remote(f)),
                 Injected::Stop => self.push_ready(Ready::Stop),
             }
+        }
+        // A burst from other threads must not keep its buffer: the queue and this one
+        // swap at every drain, so both come back to this size.
+        if injected.capacity() > KEEP_CAPACITY {
+            injected.shrink_to(KEEP_CAPACITY);
         }
         *self.injected.borrow_mut() = injected;
     }

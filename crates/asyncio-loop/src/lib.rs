@@ -120,6 +120,7 @@ mod loom_models;
 /// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
 /// creator's context, callbacks in a copy of the context they were scheduled from.
 pub use asyncio_contextvars as contextvars;
+pub use callback::DoneCallbackId;
 pub use cancel_state::CancelTarget;
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
 pub use concurrent::{ConcurrentFuture, ConcurrentSetter};
@@ -133,7 +134,7 @@ pub use error::{
 };
 pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
-pub use future::{DoneCallbackId, Future, FutureSetter};
+pub use future::{Future, FutureSetter};
 pub use handle::{Handle, TimerHandle};
 pub use remote::LoopHandle;
 pub use shared::LoopId;

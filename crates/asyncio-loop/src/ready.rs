@@ -83,6 +83,16 @@ impl ReadyQueue {
         self.items.borrow().is_empty()
     }
 
+    /// Gives back what a burst left: shrinks the queue once it holds under a quarter of
+    /// its room, keeping `keep` items' worth (and twice what it holds).
+    pub(crate) fn shrink(&self, keep: usize) {
+        let mut items = self.items.borrow_mut();
+        let len = items.len();
+        if items.capacity() > keep && len * 4 < items.capacity() {
+            items.shrink_to(keep.max(2 * len));
+        }
+    }
+
     /// Takes every item, to drop them outside any borrow (closing).
     pub(crate) fn take(&self) -> VecDeque<Ready> {
         std::mem::take(&mut *self.items.borrow_mut())

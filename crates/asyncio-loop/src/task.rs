@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::callback::DoneCallbackId;
 use crate::context::{LoopRef, loop_of, other_running_loop, with_running};
 use crate::done::register_awaiter;
 use crate::error::{InvalidStateError, TaskError};
@@ -185,8 +186,13 @@ impl<T> Task<T> {
 
     /// Runs `callback` (through `call_soon`) when the task ends; at once (next iteration)
     /// if it already has.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {
-        self.as_ref().add_done_callback(callback);
+    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) -> DoneCallbackId {
+        self.as_ref().add_done_callback(callback)
+    }
+
+    /// asyncio's `remove_done_callback`; see [`TaskRef::remove_done_callback`].
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        self.as_ref().remove_done_callback(id)
     }
 
     /// A type-erased handle to the same task.

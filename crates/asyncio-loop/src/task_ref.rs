@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::Waker;
 
-use crate::callback::CallbackCell;
+use crate::callback::{CallbackCell, DoneCallbackId};
 use crate::cancelling;
 use crate::context::loop_of;
 use crate::flags::State;
@@ -116,7 +116,7 @@ impl TaskRef {
 
     /// Runs `callback` (through `call_soon`) when the task ends; next iteration if it
     /// already has.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {
+    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) -> DoneCallbackId {
         // contextvars: it runs in a copy of the context current now, as asyncio's.
         let callback = crate::in_context::bind_ref(callback);
         let header = self.task.header();
@@ -126,11 +126,40 @@ impl TaskRef {
                 let callback = CallbackCell::new_rc(move || callback(&task));
                 event_loop.scheduler.call_soon(callback);
             }
+            // Scheduled already: nothing left to remove (asyncio's list is empty too).
+            DoneCallbackId(u64::MAX)
         } else {
-            header.push_done_callback(Box::new(move |task: &TaskRc| {
+            DoneCallbackId(header.push_done_callback(Box::new(move |task: &TaskRc| {
                 callback(&TaskRef { task: task.clone() });
-            }));
+            })))
         }
+    }
+
+    /// asyncio's `remove_done_callback`: the callback `id` will not run, and is dropped
+    /// now. Returns how many were removed: 1, or 0 once it is gone (removed already, or
+    /// scheduled because the task ended). Code that watches a task for a while (`wait`, a
+    /// gather) removes its callback when it stops watching, so a long-lived task does not
+    /// collect callbacks nobody waits for.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, create_task, sleep};
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().run_until_complete(async {
+    ///     let task = create_task(sleep(Duration::from_millis(1)));
+    ///     let id = task.add_done_callback(|_| unreachable!("removed"));
+    ///     assert_eq!(task.remove_done_callback(id), 1);
+    ///     assert_eq!(task.remove_done_callback(id), 0);
+    ///     task.await.unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        let removed = self.task.header().remove_done_callback(id.0);
+        let count = usize::from(removed.is_some());
+        // Dropped here, outside the task's extras: its `Drop` may reach the task again.
+        drop(removed);
+        count
     }
 
     /// Wakes `waker` when the task ends (immediately if it has).

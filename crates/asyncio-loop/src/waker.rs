@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::context::wake_local;
+use crate::flags::State;
 use crate::header::{Awaiter, Header, OwnWaker, acquire_waker_unit, release_waker_unit};
 use crate::shared::Injected;
 
@@ -39,6 +40,19 @@ pub(crate) fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
     } else {
         None
     }
+}
+
+/// Whether `waker` is one of our tasks' wakers and that task has ended: waking it would do
+/// nothing, so whoever keeps it for a wake-up may drop it.
+pub(crate) fn wakes_a_finished_task(waker: &Waker) -> bool {
+    let Some(task) = task_of(waker) else {
+        return false;
+    };
+    // SAFETY: `waker` holds a unit of the task's waker count, so the allocation is alive;
+    // only the `WakeSide` is read, which is `Sync` (its flags are an atomic, so reading
+    // them from any thread is no data race; the state of an ended task no longer changes).
+    let wake = unsafe { &(*task.as_ptr()).wake };
+    wake.flags.state() != State::Pending
 }
 
 /// `waker` as an [`OwnWaker`] (one word) if it is one of ours; any other waker is handed

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{SharedTask, Task, TaskError, TaskRef};
+use asyncio_loop::{DoneCallbackId, SharedTask, Task, TaskError, TaskRef};
 
 /// Wakes the combinator waiting on its children, and remembers in which order they finished.
 #[derive(Default)]
@@ -99,6 +99,11 @@ impl<T: Clone> Waitable<T> for SharedTask<T> {
 pub(crate) struct Child<T, W = Task<T>> {
     task: Option<W>,
     done: Rc<Cell<bool>>,
+    /// The task and its done callback, removed when the child goes while the task still
+    /// runs: a long-lived task must not collect callbacks nobody listens to (one per
+    /// `wait` call, before).
+    watched: TaskRef,
+    callback: DoneCallbackId,
     output: PhantomData<fn() -> T>,
 }
 
@@ -108,13 +113,16 @@ impl<T: 'static, W: Waitable<T>> Child<T, W> {
         let done = Rc::new(Cell::new(false));
         let flag = done.clone();
         let notify = notify.clone();
-        task.task_ref().add_done_callback(move |_| {
+        let watched = task.task_ref();
+        let callback = watched.add_done_callback(move |_| {
             flag.set(true);
             notify.child_finished(index);
         });
         Child {
             task: Some(task),
             done,
+            watched,
+            callback,
             output: PhantomData,
         }
     }
@@ -150,15 +158,20 @@ impl<T, W: Waitable<T>> Child<T, W> {
 
     /// The task, type-erased (its name, its repr).
     pub(crate) fn task_ref(&self) -> TaskRef {
-        self.task
-            .as_ref()
-            .map(W::task_ref)
-            .expect("asked before the output was taken")
+        self.watched.clone()
     }
 
     /// The handle back, if the output was not taken.
-    pub(crate) fn into_task(self) -> Option<W> {
-        self.task
+    pub(crate) fn into_task(mut self) -> Option<W> {
+        self.task.take()
+    }
+}
+
+impl<T, W> Drop for Child<T, W> {
+    fn drop(&mut self) {
+        if !self.done.get() {
+            self.watched.remove_done_callback(self.callback);
+        }
     }
 }
 

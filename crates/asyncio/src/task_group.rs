@@ -210,6 +210,13 @@ impl<E> GroupState<E> {
     /// asyncio's `_on_task_done`: the next iteration after a child ended.
     fn child_done(&self, failed: bool) {
         self.running.set(self.running.get() - 1);
+        // Forget finished children once they are most of the list, so a long-lived group
+        // holds what runs, not everything it ever ran (amortized O(1) per child).
+        let mut members = self.members.borrow_mut();
+        if members.len() > 2 * self.running.get() + 16 {
+            members.retain(|member| !member.done());
+        }
+        drop(members);
         if self.running.get() == 0
             && let Some(waker) = self.waker.borrow_mut().take()
         {
