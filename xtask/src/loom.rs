@@ -10,13 +10,17 @@
 //! interleavings it explored (loom itself only logs that through its `LOOM_LOG` tracing,
 //! mixed with a line per thread switch, so the models count their own executions); this
 //! collects those lines into a summary.
+//!
+//! Before that, clippy lints the model build (`-D warnings`, the unit tests included):
+//! code under `cfg(loom)` (the models, the loom stand-ins) is invisible to `ci`'s clippy
+//! step, and its `unsafe` blocks need their `// SAFETY:` comments as much as any.
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::ci::target_dir;
-use crate::cmd::{cargo, describe};
+use crate::cmd::{self, cargo, describe};
 
 /// The crates with loom models.
 const CRATES: &[&str] = &["asyncio-loop", "asyncio-pool"];
@@ -24,23 +28,23 @@ const CRATES: &[&str] = &["asyncio-loop", "asyncio-pool"];
 /// What a model prints on success, before its name.
 const MODEL_LINE: &str = "loom model ";
 
-/// Builds and runs every model, printing the test harness's output as it comes and then
-/// one line per model with the interleavings it explored.
+/// Lints the model build, then builds and runs every model, printing the test harness's
+/// output as it comes and then one line per model with the interleavings it explored.
 pub fn run() -> Result<(), String> {
     let started = Instant::now();
-    let mut args = vec!["test", "--release"];
-    for krate in CRATES {
-        args.extend(["-p", krate]);
-    }
+    // `--profile test` lints the unit tests with the library.
+    cmd::run(&mut loom_cargo(
+        &["clippy"],
+        &["--lib", "--profile", "test", "--", "-D", "warnings"],
+    ))?;
     // Only the unit tests: the integration tests need the peer runtimes, which are not
     // built under `--cfg loom` (asyncio-pool's Cargo.toml says why). One model at a time,
     // so each line stays whole and a model has the machine's other core to itself.
-    args.extend(["--lib", "loom", "--", "--nocapture", "--test-threads=1"]);
-    let mut command = cargo(&args);
-    command
-        .env("RUSTFLAGS", "--cfg loom")
-        .env("CARGO_TARGET_DIR", target_dir().join("loom"))
-        .stdout(Stdio::piped());
+    let mut command = loom_cargo(
+        &["test", "--release"],
+        &["--lib", "loom", "--", "--nocapture", "--test-threads=1"],
+    );
+    command.stdout(Stdio::piped());
     match std::env::var("LOOM_MAX_PREEMPTIONS") {
         Ok(bound) => println!("loom: LOOM_MAX_PREEMPTIONS={bound} overrides every model's bound"),
         Err(_) => println!("loom: each model's own preemption bound"),
@@ -75,4 +79,18 @@ pub fn run() -> Result<(), String> {
     }
     println!("loom: done in {:.1?}", started.elapsed());
     Ok(())
+}
+
+/// `cargo <before> -p <each crate> <after>`, built with `--cfg loom` into `<target>/loom`.
+fn loom_cargo(before: &[&str], after: &[&str]) -> Command {
+    let mut args: Vec<&str> = before.to_vec();
+    for krate in CRATES {
+        args.extend(["-p", krate]);
+    }
+    args.extend(after);
+    let mut command = cargo(&args);
+    command
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", target_dir().join("loom"));
+    command
 }
