@@ -66,6 +66,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("L4 surface: sockets", &["tcp", "udp", "unix"]),
     ("L4 surface: EventLoop", &["event_loop"]),
     ("L4 surface: free functions, add_reader", &["current", "io"]),
+    (
+        "L4 surface: pipes; child processes watched through add_reader",
+        &["pipe", "child"],
+    ),
 ];
 
 /// Runs the check and prints the layers with each file's imports.
