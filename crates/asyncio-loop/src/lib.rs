@@ -139,7 +139,7 @@ pub use exception::ExceptionContext;
 pub use future::{DoneCallbackId, Future, FutureSetter};
 pub use handle::{Handle, TimerHandle};
 #[cfg(unix)]
-pub use pipe::{PipeReader, PipeWriter};
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use remote::LoopHandle;
 pub use shared::LoopId;
 pub use shield::{Shield, shield};

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -31,6 +31,30 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A new pipe, `(read end, write end)`, both close-on-exec and blocking (Python's
+/// `os.pipe()`): hand an end to a child process, or to [`PipeReader::new`] /
+/// [`PipeWriter::new`].
+///
+/// ```
+/// use std::io::{Read, Write};
+///
+/// let (read, write) = asyncio_loop::pipe()?;
+/// std::fs::File::from(write).write_all(b"x")?; // closed here: the reader sees EOF next
+/// let mut got = Vec::new();
+/// std::fs::File::from(read).read_to_end(&mut got)?;
+/// assert_eq!(got, b"x");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded: both are new descriptors owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 /// The read end of a pipe, registered with the running loop: reads wait for data instead
@@ -170,21 +194,10 @@ mod tests {
     use crate::EventLoop;
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
-    fn pipe() -> (OwnedFd, OwnedFd) {
-        let mut fds = [0; 2];
-        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        // SAFETY: pipe2 succeeded, so both are open and owned by nobody else.
-        unsafe {
-            use std::os::fd::FromRawFd;
-            (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
-        }
-    }
-
     #[test]
     fn more_than_a_pipe_buffer_goes_through_and_close_is_eof() {
         let out = EventLoop::new().run_until_complete(async {
-            let (r, w) = pipe();
+            let (r, w) = pipe()?;
             let mut reader = PipeReader::new(r)?;
             let mut writer = PipeWriter::new(w)?;
             let data = vec![7u8; 1 << 20];
