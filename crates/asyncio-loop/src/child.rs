@@ -202,11 +202,12 @@ impl State {
 fn poll_later(event_loop: &EventLoop, state: Rc<State>, delay: Duration) {
     event_loop.call_later(delay, move || match reap(state.pid, false) {
         Some(code) => state.exited(code),
-        None => match get_running_loop() {
-            Ok(event_loop) => poll_later(&event_loop, state, (delay * 2).min(POLL_MAX)),
-            // Not reached: a timer runs on its loop. `State`'s drop would reap.
-            Err(_) => {}
-        },
+        // A timer runs on its loop, so it is running (else `State`'s drop would reap).
+        None => {
+            if let Ok(event_loop) = get_running_loop() {
+                poll_later(&event_loop, state, (delay * 2).min(POLL_MAX));
+            }
+        }
     });
 }
 
