@@ -340,6 +340,43 @@ mod tests {
         event_loop.close().unwrap();
     }
 
+    /// A child still running when its loop closes (its watch dropped too) is reaped by
+    /// the detached thread once it exits: no zombie.
+    #[test]
+    fn a_child_outliving_its_loop_is_reaped_by_a_thread() {
+        let event_loop = EventLoop::new();
+        let (pid, stdin) = event_loop
+            .run_until_complete(async {
+                let mut child = Command::new("sh")
+                    .args(["-c", "read line"])
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                let stdin = child.stdin.take().unwrap();
+                let watch = ChildWatch::new(child).unwrap();
+                (watch.pid(), stdin)
+            })
+            .unwrap();
+        event_loop.close().unwrap();
+        assert!(unreaped(pid), "still running: the read waits for input");
+        drop(stdin); // EOF: the shell exits
+        let mut looks = 0;
+        while unreaped(pid) {
+            looks += 1;
+            assert!(looks < 5000, "child {pid} left a zombie");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// A child of ours not reaped yet, looked at without reaping it (`WNOWAIT`).
+    fn unreaped(pid: u32) -> bool {
+        // SAFETY: all-zero is a valid siginfo_t; waitid writes into it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        // SAFETY: `info` is valid and writable.
+        unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) == 0 }
+    }
+
     #[test]
     fn a_signal_gives_a_negative_returncode_and_a_reaped_child_is_esrch() {
         let event_loop = EventLoop::new();

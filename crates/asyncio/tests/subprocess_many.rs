@@ -76,6 +76,15 @@ fn a_thousand_children_leave_no_zombie_and_no_descriptor() {
                 pids.push(task.await.unwrap()?);
             }
         }
+        // Failed starts leave nothing open either (std's pipes, and ours for STDOUT).
+        for _ in 0..10 {
+            let failed = create_subprocess_exec("/no/such/program", NO_ARGS)
+                .stdin(PIPE)
+                .stdout(PIPE)
+                .stderr(asyncio::subprocess::STDOUT)
+                .await;
+            assert_eq!(failed.unwrap_err().kind(), io::ErrorKind::NotFound);
+        }
         // The dropped ones are reaped by the loop as they exit, with nothing to await:
         // give it iterations (a bounded look each millisecond) until none is left.
         let mut rounds = 0;
