@@ -368,6 +368,26 @@ mod tests {
         }
     }
 
+    /// Other code reaped the child first (a `waitpid` of its own): asyncio's 255, and the
+    /// watch ends instead of waiting forever.
+    #[test]
+    fn a_child_reaped_by_someone_else_reports_255() {
+        let event_loop = EventLoop::new();
+        let code = event_loop
+            .run_until_complete(async {
+                let child = Command::new("true").spawn().unwrap();
+                let pid = child.id();
+                let watch = ChildWatch::new(child).unwrap();
+                // SAFETY: a null status pointer is allowed.
+                let reaped = unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0) };
+                assert_eq!(reaped, pid as libc::pid_t);
+                watch.wait().await
+            })
+            .unwrap();
+        assert_eq!(code, UNKNOWN_RETURNCODE);
+        event_loop.close().unwrap();
+    }
+
     /// A child of ours not reaped yet, looked at without reaping it (`WNOWAIT`).
     fn unreaped(pid: u32) -> bool {
         // SAFETY: all-zero is a valid siginfo_t; waitid writes into it.
