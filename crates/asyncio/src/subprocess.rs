@@ -301,6 +301,9 @@ impl IntoFuture for CreateSubprocess {
 
     /// Spawns at once ([`spawn`](CreateSubprocess::spawn)): starting a child does not
     /// wait for anything, so the future is ready.
+    ///
+    /// Cancel safety: the child has started once `.await` began; dropping the ready
+    /// future drops the [`Process`] (its pipes close; the loop still reaps the child).
     fn into_future(self) -> Self::IntoFuture {
         ready(self.spawn())
     }
