@@ -312,6 +312,7 @@ mod tests {
 
     /// The fallback path, forced: a watch whose pidfd is not used polls the pid.
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot start processes")]
     fn without_a_pidfd_the_loop_polls_and_reaps() {
         let event_loop = EventLoop::new();
         let (code, pid, uses_pidfd) = event_loop
@@ -343,6 +344,7 @@ mod tests {
     /// A child still running when its loop closes (its watch dropped too) is reaped by
     /// the detached thread once it exits: no zombie.
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot start processes")]
     fn a_child_outliving_its_loop_is_reaped_by_a_thread() {
         let event_loop = EventLoop::new();
         let (pid, stdin) = event_loop
@@ -371,6 +373,7 @@ mod tests {
     /// Other code reaped the child first (a `waitpid` of its own): asyncio's 255, and the
     /// watch ends instead of waiting forever.
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot start processes")]
     fn a_child_reaped_by_someone_else_reports_255() {
         let event_loop = EventLoop::new();
         let code = event_loop
@@ -398,6 +401,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot start processes")]
     fn a_signal_gives_a_negative_returncode_and_a_reaped_child_is_esrch() {
         let event_loop = EventLoop::new();
         let out = event_loop.run_until_complete(async {
