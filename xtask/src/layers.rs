@@ -71,6 +71,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("L4 surface: EventLoop", &["event_loop"]),
     ("L4 surface: free functions, add_reader", &["current", "io"]),
     ("L4 surface: add_signal_handler", &["signal"]),
+    (
+        "L4 surface: pipes; child processes watched through add_reader",
+        &["pipe", "child"],
+    ),
 ];
 
 /// Runs the check and prints the layers with each file's imports.

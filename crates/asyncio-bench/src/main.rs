@@ -12,6 +12,7 @@ mod http;
 mod io;
 mod loop_;
 mod pool;
+mod subprocess;
 mod sync;
 mod timer;
 
@@ -28,6 +29,7 @@ const GROUPS: &[Group] = &[
     ("loop", loop_::run),
     ("io", io::run),
     ("http", http::run),
+    ("subprocess", subprocess::run),
 ];
 
 fn main() {

@@ -112,6 +112,11 @@ mod timeout_scope;
 mod udp;
 #[cfg(unix)]
 mod unix;
+// Pipes and child processes (asyncio's subprocess transports) over add_reader and sources.
+#[cfg(unix)]
+mod child;
+#[cfg(unix)]
+mod pipe;
 
 // loom models of the cross-thread paths (`cargo xtask loom`).
 #[cfg(all(test, loom))]
@@ -123,6 +128,8 @@ pub use asyncio_contextvars as contextvars;
 pub use callback::DoneCallbackId;
 pub use cancel_state::CancelTarget;
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
+#[cfg(unix)]
+pub use child::ChildWatch;
 pub use concurrent::{ConcurrentFuture, ConcurrentSetter};
 pub use current::{
     all_tasks, create_task, create_task_named, create_task_with_context, create_try_task,
@@ -136,6 +143,8 @@ pub use event_loop::EventLoop;
 pub use exception::ExceptionContext;
 pub use future::{Future, FutureSetter};
 pub use handle::{Handle, TimerHandle};
+#[cfg(unix)]
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use remote::LoopHandle;
 pub use shared::LoopId;
 pub use shield::{Shield, shield};

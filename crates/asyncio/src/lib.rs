@@ -46,6 +46,8 @@ pub mod hyper_rt;
 #[cfg(unix)]
 mod interrupt;
 mod outer;
+#[cfg(unix)]
+mod process;
 mod run;
 mod sleep_with;
 #[cfg(unix)]
@@ -53,6 +55,8 @@ mod sock;
 mod stdin_lines;
 #[cfg(unix)]
 mod streams;
+#[cfg(unix)]
+pub mod subprocess;
 mod task_group;
 mod wait;
 mod wait_for;
@@ -84,6 +88,11 @@ pub use sock::SocketMethods;
 pub use streams::{
     Server, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo, open_connection,
     open_unix_connection, start_server, start_unix_server,
+};
+#[cfg(unix)]
+pub use subprocess::{
+    CreateSubprocess, Process, ProcessReader, ProcessWriter, create_subprocess_exec,
+    create_subprocess_shell,
 };
 pub use task_group::{Failure, GroupWait, TaskGroup, TaskGroupError};
 pub use wait::{Done, ReturnWhen, Wait, wait};
