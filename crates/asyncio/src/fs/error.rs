@@ -89,7 +89,8 @@ pub enum FileError {
     InvalidMode(String),
     /// `ValueError: I/O operation on closed file.`
     Closed,
-    /// `io.UnsupportedOperation`: "not readable" or "not writable".
+    /// `io.UnsupportedOperation`: reading a write-only file or writing a read-only one, with
+    /// CPython's words ("not readable"/"not writable" in text mode, "read"/"write" in binary).
     Unsupported(&'static str),
     /// A text method (`read_str`, `write_str`, `lines`...) on a file opened with `b`:
     /// Python's `TypeError` of mixing `str` and `bytes`.

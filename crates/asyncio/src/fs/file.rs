@@ -288,7 +288,13 @@ impl File {
     /// Makes the buffer a read-ahead buffer: flushes pending writes first.
     fn poll_reading(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), FileError>> {
         if self.raw.is_some() && !self.mode.readable() {
-            return Poll::Ready(Err(FileError::Unsupported("not readable")));
+            // CPython's words: the text layer's, or the buffered writer's missing method.
+            let what = if self.mode.binary() {
+                "read"
+            } else {
+                "not readable"
+            };
+            return Poll::Ready(Err(FileError::Unsupported(what)));
         }
         loop {
             ready!(self.poll_ready(cx))?;
@@ -306,7 +312,12 @@ impl File {
     /// so the write lands where the caller's position is (CPython's `BufferedRandom`).
     fn poll_writing(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), FileError>> {
         if self.raw.is_some() && !self.mode.writable() {
-            return Poll::Ready(Err(FileError::Unsupported("not writable")));
+            let what = if self.mode.binary() {
+                "write"
+            } else {
+                "not writable"
+            };
+            return Poll::Ready(Err(FileError::Unsupported(what)));
         }
         loop {
             ready!(self.poll_ready(cx))?;
