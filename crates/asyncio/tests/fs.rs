@@ -452,3 +452,31 @@ fn os_functions() {
         assert!(fs::listdir(&base).await.unwrap().is_empty());
     });
 }
+
+/// A FIFO is read as CPython's raw read reads it: what is there now, not a full buffer.
+/// (A refill that read to the buffer's size would wait for the writer forever: the
+/// timeout turns that hang into a failure.)
+#[test]
+fn a_fifo_gives_what_is_there_without_waiting_for_a_full_buffer() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    writer.write_all(b"first line\nsecond").unwrap();
+    let fifo = format!("/proc/self/fd/{}", reader.as_raw_fd());
+    let line = run(async move {
+        let mut f = open(&fifo, "rb").await.unwrap();
+        let line = asyncio::wait_for(std::time::Duration::from_secs(5), f.readline()).await;
+        drop(writer); // still open while the read ran
+        let line = line.expect("the read did not wait for more").unwrap();
+        assert_eq!(
+            f.read_all().await.unwrap(),
+            b"second",
+            "then the rest, to EOF"
+        );
+        f.close().await.unwrap();
+        line
+    });
+    assert_eq!(line, b"first line\n");
+    drop(reader);
+}

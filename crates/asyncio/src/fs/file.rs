@@ -46,6 +46,8 @@ pub struct File {
     pub(super) raw: Option<Arc<std::fs::File>>,
     pub(super) path: PathBuf,
     pub(super) mode: Mode,
+    /// A regular file (not a FIFO or a device): see `start_fill`.
+    regular: bool,
     state: State,
     /// The outcome of a finished job that failed, for the next operation to report.
     error: Option<FileError>,
@@ -101,11 +103,18 @@ enum Outcome {
 }
 
 impl File {
-    pub(super) fn new(raw: std::fs::File, path: PathBuf, mode: Mode, pos: u64) -> File {
+    pub(super) fn new(
+        raw: std::fs::File,
+        path: PathBuf,
+        mode: Mode,
+        pos: u64,
+        regular: bool,
+    ) -> File {
         File {
             raw: Some(Arc::new(raw)),
             path,
             mode,
+            regular,
             state: State::Idle(Buffer::default()),
             error: None,
             raw_pos: Some(pos),
@@ -257,14 +266,25 @@ impl File {
     /// (never less than [`BUFFER_SIZE`], never more than [`MAX_FILL`]), or everything to
     /// the end for [`TO_END`].
     fn start_fill(&mut self, hint: usize) {
+        let regular = self.regular;
         self.submit(self.raw(), move |raw, mut buffer| {
             buffer.data.clear();
             buffer.start = 0;
             buffer.writing = false;
+            let want = hint.clamp(BUFFER_SIZE, MAX_FILL);
             let result = match hint {
                 TO_END => (&*raw).read_to_end(&mut buffer.data),
+                // A regular file gives all it has up to the limit, so reading to the limit is
+                // one `read` (plus one at the end of the file), into spare capacity without
+                // zeroing it first.
+                _ if regular => {
+                    buffer.data.reserve(want);
+                    (&*raw).take(want as u64).read_to_end(&mut buffer.data)
+                }
+                // A FIFO or a device: one `read`, which returns what is there now, as
+                // CPython's raw read does (reading to the limit could wait forever).
                 _ => {
-                    buffer.data.resize(hint.clamp(BUFFER_SIZE, MAX_FILL), 0);
+                    buffer.data.resize(want, 0);
                     let result = loop {
                         match (&*raw).read(&mut buffer.data) {
                             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -123,7 +123,8 @@ pub async fn open(path: impl AsRef<Path>, mode: &str) -> Result<File, FileError>
     let opened = to_thread(move || {
         let file = options.open(&target)?;
         // Opening a directory read-only succeeds on Linux; CPython's FileIO refuses it.
-        if file.metadata()?.is_dir() {
+        let metadata = file.metadata()?;
+        if metadata.is_dir() {
             return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
         }
         // CPython's "a" starts at the end, so `tell()` is right before the first write.
@@ -131,10 +132,10 @@ pub async fn open(path: impl AsRef<Path>, mode: &str) -> Result<File, FileError>
             true => (&file).seek(SeekFrom::End(0))?,
             false => 0,
         };
-        Ok((file, pos))
+        Ok((file, pos, metadata.is_file()))
     })
     .await
     .map_err(FileError::Pool)?;
-    let (raw, pos) = opened.map_err(|e| FileError::os(e, Some(&path), None))?;
-    Ok(File::new(raw, path, mode, pos))
+    let (raw, pos, regular) = opened.map_err(|e| FileError::os(e, Some(&path), None))?;
+    Ok(File::new(raw, path, mode, pos, regular))
 }
