@@ -7,6 +7,7 @@
 //! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
 //! CPython figures and ratios.
 
+mod files;
 mod harness;
 mod http;
 mod io;
@@ -28,6 +29,7 @@ const GROUPS: &[Group] = &[
     ("loop", loop_::run),
     ("io", io::run),
     ("http", http::run),
+    ("files", files::run),
 ];
 
 fn main() {
