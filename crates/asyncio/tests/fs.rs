@@ -338,10 +338,20 @@ fn concurrent_reads_and_writes_of_different_files() {
 }
 
 /// A read cancelled while its refill is on the pool took nothing: the next read gets the
-/// bytes. A write cancelled while waiting for a flush wrote nothing.
+/// bytes. A write is copied beside a running flush until the buffer is full again; one
+/// cancelled while waiting for that flush wrote nothing. The loop's pool is one thread,
+/// held by a job the test releases, so "the job is still on the pool" is certain.
 #[test]
 fn cancelled_reads_and_writes_lose_nothing_they_did_not_return() {
+    use asyncio::EventLoopExt;
     use futures_lite::future::poll_once;
+
+    /// Holds the pool's only thread until the sender is dropped.
+    fn hold_pool() -> std::sync::mpsc::Sender<()> {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        drop(asyncio::to_thread(move || held.recv().ok()));
+        release
+    }
 
     let dir = TempDir::new("cancel");
     let path = dir.join("f.bin");
@@ -349,23 +359,40 @@ fn cancelled_reads_and_writes_lose_nothing_they_did_not_return() {
     std::fs::write(&path, b"abcdef").unwrap();
     let check = out.clone();
     run(async move {
-        let mut f = open(&path, "rb").await.unwrap();
-        assert!(poll_once(f.read(3)).await.is_none(), "waits for the refill");
-        assert_eq!(f.read(3).await.unwrap(), b"abc");
-        f.close().await.unwrap();
-
+        let event_loop = asyncio::get_running_loop().unwrap();
+        event_loop.set_default_executor(asyncio::ThreadPool::new(1).unwrap());
+        let mut reader = open(&path, "rb").await.unwrap();
         let mut f = open(&out, "wb").await.unwrap();
+
+        let release = hold_pool();
+        assert!(
+            poll_once(reader.read(3)).await.is_none(),
+            "waits for the refill"
+        );
+        drop(release);
+        assert_eq!(reader.read(3).await.unwrap(), b"abc");
+        reader.close().await.unwrap();
+
+        let release = hold_pool();
         f.write(&vec![b'a'; 64 * 1024]).await.unwrap(); // full: a flush starts
+        let beside = poll_once(f.write(&vec![b'b'; 64 * 1024])).await;
+        assert_eq!(
+            beside.unwrap().unwrap(),
+            64 * 1024,
+            "copied beside the flush"
+        );
         assert!(
             poll_once(f.write(b"lost")).await.is_none(),
-            "waits for the flush"
+            "full: waits for the flush"
         );
+        drop(release);
         f.write(b"kept").await.unwrap();
         f.close().await.unwrap();
     });
     let written = std::fs::read(check).unwrap();
-    assert_eq!(written.len(), 64 * 1024 + 4);
-    assert!(written.ends_with(b"akept"));
+    assert_eq!(written.len(), 128 * 1024 + 4);
+    assert!(written[..64 * 1024].iter().all(|&b| b == b'a'));
+    assert!(written.ends_with(b"bkept"));
 }
 
 /// As CPython's finaliser does, a file dropped unclosed still writes what it buffered
@@ -479,4 +506,36 @@ fn a_fifo_gives_what_is_there_without_waiting_for_a_full_buffer() {
     });
     assert_eq!(line, b"first line\n");
     drop(reader);
+}
+
+/// Reading ahead (the next 64 KiB read while the caller consumes these) is invisible:
+/// `tell`, relative seeks and a write after reads all see the caller's position, as on a
+/// file that only ever read what was asked.
+#[test]
+fn read_ahead_is_invisible_to_tell_seek_and_writes() {
+    let dir = TempDir::new("read-ahead");
+    let path = dir.join("f.bin");
+    let content: Vec<u8> = (0..300_000u32).map(|n| (n % 253) as u8).collect();
+    std::fs::write(&path, &content).unwrap();
+    let check = path.clone();
+    run(async move {
+        let mut f = open(&path, "r+b").await.unwrap();
+        assert_eq!(f.read(10).await.unwrap(), content[..10]);
+        assert_eq!(f.tell().await.unwrap(), 10);
+        assert_eq!(f.read(100_000).await.unwrap(), content[10..100_010]);
+        assert_eq!(f.tell().await.unwrap(), 100_010);
+        assert_eq!(f.seek(SeekFrom::Current(-10)).await.unwrap(), 100_000);
+        assert_eq!(f.read(5).await.unwrap(), content[100_000..100_005]);
+        f.write(b"HERE").await.unwrap();
+        assert_eq!(f.tell().await.unwrap(), 100_009);
+        assert_eq!(f.read(3).await.unwrap(), content[100_009..100_012]);
+        f.seek(SeekFrom::Start(0)).await.unwrap();
+        let all = f.read_all().await.unwrap();
+        assert_eq!(all.len(), 300_000);
+        assert_eq!(&all[100_005..100_009], b"HERE");
+        f.close().await.unwrap();
+    });
+    let mut expected: Vec<u8> = (0..300_000u32).map(|n| (n % 253) as u8).collect();
+    expected[100_005..100_009].copy_from_slice(b"HERE");
+    assert_eq!(std::fs::read(check).unwrap(), expected);
 }

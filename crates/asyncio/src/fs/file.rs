@@ -1,20 +1,25 @@
-//! [`File`]'s engine: one userspace buffer, and at most one job on the thread pool at a
-//! time. Every operation is a `poll_*` function here; the async methods (`methods.rs`), the
-//! `futures-io` traits and the line streams (`io_traits.rs`) are thin layers over them.
+//! [`File`]'s engine: one userspace buffer on the loop's side, and at most one job on the
+//! thread pool at a time. Every operation is a `poll_*` function here; the async methods
+//! (`methods.rs`), the `futures-io` traits and the line streams (`io_traits.rs`) are thin
+//! layers over them; what runs on the pool is in `jobs.rs`.
 //!
 //! The buffer is either read-ahead (bytes the OS gave past the caller's position) or
 //! pending writes (bytes the caller wrote that the OS has not seen), never both, as in
 //! CPython's `BufferedRandom`. A one-byte read or write is served by the buffer; the pool
 //! is reached only to refill it, to flush it when it is full, for `flush`, `seek` and
-//! `close`, or when switching between reading and writing. While a job runs the buffer
-//! travels with it (so nothing is shared across threads but the file descriptor) and the
-//! file is busy: the next operation first waits for that job. A job is never abandoned: if
-//! the future that started it is dropped, the job finishes and the next operation collects
-//! its outcome (a write error is then reported by that operation, as CPython reports a
-//! failed write of buffered data at the next flush).
+//! `close`, or when switching between reading and writing.
+//!
+//! The job runs beside the buffer, not instead of it, in two cases: a flush (the caller
+//! keeps writing into the emptied buffer while the previous 64 KiB go to the OS; a second
+//! full buffer waits for the first flush) and a read-ahead (after a refill that filled the
+//! whole buffer, the next 64 KiB are read while the caller consumes these, and wait in
+//! `next`). Everything else first waits for the job. A job is never abandoned: if the
+//! future that started it is dropped, the job finishes and the next operation collects its
+//! outcome (a write error is then reported by that operation, as CPython reports a failed
+//! write of buffered data at the next flush).
 
 use std::future::Future;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::SeekFrom;
 use std::mem;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -24,34 +29,32 @@ use std::task::{Context, Poll, ready};
 use asyncio_loop::get_running_loop;
 
 use super::error::FileError;
+use super::jobs::{self, BUFFER_SIZE, Outcome};
 use super::mode::Mode;
 use crate::executor::{EventLoopExt, Executor};
-
-/// The buffer's size and the least a refill asks the OS for. Larger than CPython's 8 KiB
-/// `DEFAULT_BUFFER_SIZE` because each refill here is a thread hop, not just a syscall.
-pub(super) const BUFFER_SIZE: usize = 64 * 1024;
-
-/// The most one refill asks for, whatever the caller's `read(n)`: a huge `n` must not
-/// allocate a huge buffer before the file has shown it has that much.
-const MAX_FILL: usize = 16 << 20;
-
-/// A refill hint meaning "read to the end of the file".
-pub(super) const TO_END: usize = usize::MAX;
 
 /// An open file whose operations run on the loop's thread pool, with a userspace buffer so
 /// that small reads and writes do not each cost a pool hop. Made by
 /// [`open`](super::open); see the [module documentation](super) for the model.
 pub struct File {
     /// The descriptor, shared with the running job; `None` once closed.
-    pub(super) raw: Option<Arc<std::fs::File>>,
-    pub(super) path: PathBuf,
+    raw: Option<Arc<std::fs::File>>,
+    path: PathBuf,
     pub(super) mode: Mode,
-    /// A regular file (not a FIFO or a device): see `start_fill`.
+    /// A regular file (not a FIFO or a device): see `jobs::fill`.
     regular: bool,
-    state: State,
+    buffer: Buffer,
+    job: Option<Job>,
+    /// Read-ahead that arrived while the buffer still had some: the bytes after it.
+    next: Option<Vec<u8>>,
+    /// The last refill filled the buffer: reading ahead is worth it.
+    more_likely: bool,
+    /// An emptied vector for the next job, so buffers are reused, not reallocated.
+    spare: Vec<u8>,
     /// The outcome of a finished job that failed, for the next operation to report.
     error: Option<FileError>,
-    /// The OS's file position, when known (an append-mode write makes it unknown).
+    /// The OS's file position when no job runs, if known (an append-mode write makes it
+    /// unknown).
     raw_pos: Option<u64>,
     /// The last refill read nothing: the next `poll_fill_buf` reports end of file once.
     eof: bool,
@@ -61,9 +64,20 @@ pub struct File {
     hops: u64,
 }
 
-enum State {
-    Idle(Buffer),
-    Busy(Executor<(Buffer, Outcome)>),
+/// The job on the pool, and what kind (the kinds the buffer may be used beside).
+struct Job {
+    executor: Executor<(Vec<u8>, Outcome)>,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Writing earlier bytes; `end` is the OS position after them, if known.
+    Flush { end: Option<u64> },
+    /// Reading ahead while the buffer still has bytes.
+    ReadAhead,
+    /// Anything else: the buffer waits for it.
+    Other,
 }
 
 /// Read-ahead (`data[start..]`) or pending writes (`data`, with `writing` set).
@@ -86,20 +100,12 @@ impl Buffer {
     fn pending(&self) -> usize {
         if self.writing { self.data.len() } else { 0 }
     }
-}
 
-/// What a pool job did.
-enum Outcome {
-    /// A refill read this many bytes; `true` if it read to the end of the file.
-    Filled(io::Result<usize>, bool),
-    /// Pending writes were written (or not), the position moving to the `Option` if known.
-    Wrote(io::Result<()>, Option<u64>),
-    /// A seek the user asked for.
-    Sought(io::Result<u64>),
-    /// A seek of our own (dropping read-ahead, or learning the position for `tell`).
-    Positioned(io::Result<u64>),
-    /// The descriptor was closed (after writing what was pending).
-    Closed(io::Result<()>),
+    fn reset(&mut self, writing: bool) {
+        self.data.clear();
+        self.start = 0;
+        self.writing = writing;
+    }
 }
 
 impl File {
@@ -115,7 +121,11 @@ impl File {
             path,
             mode,
             regular,
-            state: State::Idle(Buffer::default()),
+            buffer: Buffer::default(),
+            job: None,
+            next: None,
+            more_likely: false,
+            spare: Vec::new(),
             error: None,
             raw_pos: Some(pos),
             eof: false,
@@ -146,58 +156,62 @@ impl File {
         self.raw.is_none()
     }
 
-    fn os_error(&self, error: io::Error) -> FileError {
-        FileError::os(error, Some(&self.path), None)
-    }
-
-    fn buffer(&mut self) -> &mut Buffer {
-        match &mut self.state {
-            State::Idle(buffer) => buffer,
-            State::Busy(_) => unreachable!("the buffer is used only when no job runs"),
-        }
-    }
-
-    /// Sends `job` to the loop's default executor with the buffer and the descriptor.
-    fn submit<F>(&mut self, raw: Arc<std::fs::File>, job: F)
-    where
-        F: FnOnce(Arc<std::fs::File>, Buffer) -> (Buffer, Outcome) + Send + 'static,
-    {
-        let buffer = mem::take(self.buffer());
-        let event_loop = get_running_loop().expect("asyncio::fs: no running event loop");
-        self.hops += 1;
-        self.state = State::Busy(event_loop.run_in_executor(None, move || job(raw, buffer)));
-    }
-
     fn raw(&self) -> Arc<std::fs::File> {
         Arc::clone(self.raw.as_ref().expect("checked open by the caller"))
     }
 
+    /// Sends `job` to the loop's default executor with `data` and the descriptor.
+    fn submit<F>(&mut self, kind: Kind, raw: Arc<std::fs::File>, data: Vec<u8>, job: F)
+    where
+        F: FnOnce(Arc<std::fs::File>, Vec<u8>) -> (Vec<u8>, Outcome) + Send + 'static,
+    {
+        debug_assert!(self.job.is_none(), "one job at a time");
+        let event_loop = get_running_loop().expect("asyncio::fs: no running event loop");
+        self.hops += 1;
+        let executor = event_loop.run_in_executor(None, move || job(raw, data));
+        self.job = Some(Job { executor, kind });
+    }
+
     /// Waits for the running job, if any, and takes in its outcome.
     fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let State::Busy(job) = &mut self.state else {
+        let Some(job) = &mut self.job else {
             return Poll::Ready(());
         };
-        let (buffer, outcome) = match ready!(Pin::new(job).poll(cx)) {
+        let done = ready!(Pin::new(&mut job.executor).poll(cx));
+        self.job = None;
+        let (data, outcome) = match done {
             Ok(done) => done,
             Err(e) => {
-                // The job panicked or the pool refused it: its buffer is gone.
-                self.state = State::Idle(Buffer::default());
+                // The job panicked or the pool refused it: its bytes are gone.
                 self.error = Some(FileError::Pool(e));
                 self.raw_pos = None;
                 return Poll::Ready(());
             }
         };
-        self.state = State::Idle(buffer);
         let failed = match outcome {
-            Outcome::Filled(Ok(n), to_end) => {
+            Outcome::Filled {
+                result: Ok(n),
+                full,
+                to_end,
+            } => {
                 self.raw_pos = self.raw_pos.map(|p| p + n as u64);
                 // A read to the end has seen the end: reporting it needs no second read.
                 self.eof = n == 0 || to_end;
+                self.more_likely = full;
+                if self.buffer.ahead() == 0 {
+                    let used = mem::replace(&mut self.buffer.data, data);
+                    self.recycle(used);
+                    self.buffer.start = 0;
+                    self.buffer.writing = false;
+                } else if n > 0 {
+                    self.next = Some(data);
+                }
                 None
             }
-            Outcome::Wrote(Ok(()), pos) => {
-                self.raw_pos = pos;
-                None
+            Outcome::Wrote(result, pos) => {
+                self.recycle(data);
+                self.raw_pos = if result.is_ok() { pos } else { None };
+                result.err()
             }
             Outcome::Sought(Ok(pos)) => {
                 self.raw_pos = Some(pos);
@@ -209,8 +223,7 @@ impl File {
                 None
             }
             Outcome::Closed(result) => result.err(),
-            Outcome::Filled(Err(e), _)
-            | Outcome::Wrote(Err(e), _)
+            Outcome::Filled { result: Err(e), .. }
             | Outcome::Sought(Err(e))
             | Outcome::Positioned(Err(e)) => {
                 self.raw_pos = None;
@@ -218,7 +231,7 @@ impl File {
             }
         };
         if let Some(e) = failed {
-            self.error = Some(self.os_error(e));
+            self.error = Some(FileError::os(e, Some(&self.path), None));
         }
         Poll::Ready(())
     }
@@ -235,67 +248,51 @@ impl File {
         Poll::Ready(Ok(()))
     }
 
-    /// Starts writing the pending bytes.
+    /// Keeps `data`'s allocation, emptied, for the next job or buffer.
+    fn recycle(&mut self, mut data: Vec<u8>) {
+        data.clear();
+        self.spare = data;
+    }
+
+    /// Drops read-ahead (the buffer's and `next`), giving how many bytes that was.
+    fn drop_read_ahead(&mut self) -> usize {
+        let dropped = self.buffer.ahead() + self.next.take().map_or(0, |next| next.len());
+        if !self.buffer.writing {
+            self.buffer.reset(false);
+        }
+        self.more_likely = false;
+        dropped
+    }
+
+    /// Starts writing the pending bytes; the buffer is empty (and writable) meanwhile.
     fn start_flush(&mut self) {
-        let len = self.buffer().data.len() as u64;
-        let pos = match self.mode.appending() {
+        let len = self.buffer.data.len() as u64;
+        let end = match self.mode.appending() {
             true => None,
             false => self.raw_pos.map(|p| p + len),
         };
-        self.submit(self.raw(), move |raw, mut buffer| {
-            let result = (&*raw).write_all(&buffer.data);
-            buffer.data.clear();
-            (buffer, Outcome::Wrote(result, pos))
+        let data = mem::replace(&mut self.buffer.data, mem::take(&mut self.spare));
+        self.submit(Kind::Flush { end }, self.raw(), data, move |raw, data| {
+            jobs::flush(&raw, data, end)
         });
     }
 
     /// Starts an `lseek` on the pool; `user` says whose: a user's seek reports where it
     /// ended through `seek_done`.
     fn start_seek(&mut self, to: SeekFrom, user: bool) {
-        self.submit(self.raw(), move |raw, buffer| {
-            let result = (&*raw).seek(to);
-            let outcome = match user {
-                true => Outcome::Sought(result),
-                false => Outcome::Positioned(result),
-            };
-            (buffer, outcome)
+        let data = mem::take(&mut self.spare);
+        self.submit(Kind::Other, self.raw(), data, move |raw, data| {
+            jobs::seek(&raw, data, to, user)
         });
     }
 
-    /// Starts a refill of the read-ahead: at least `hint` bytes asked for in one read
-    /// (never less than [`BUFFER_SIZE`], never more than [`MAX_FILL`]), or everything to
-    /// the end for [`TO_END`].
-    fn start_fill(&mut self, hint: usize) {
+    /// Starts a refill (see `jobs::fill`); `ahead` when the buffer still has bytes.
+    fn start_fill(&mut self, hint: usize, ahead: bool) {
         let regular = self.regular;
-        self.submit(self.raw(), move |raw, mut buffer| {
-            buffer.data.clear();
-            buffer.start = 0;
-            buffer.writing = false;
-            let want = hint.clamp(BUFFER_SIZE, MAX_FILL);
-            let result = match hint {
-                TO_END => (&*raw).read_to_end(&mut buffer.data),
-                // A regular file gives all it has up to the limit, so reading to the limit is
-                // one `read` (plus one at the end of the file), into spare capacity without
-                // zeroing it first.
-                _ if regular => {
-                    buffer.data.reserve(want);
-                    (&*raw).take(want as u64).read_to_end(&mut buffer.data)
-                }
-                // A FIFO or a device: one `read`, which returns what is there now, as
-                // CPython's raw read does (reading to the limit could wait forever).
-                _ => {
-                    buffer.data.resize(want, 0);
-                    let result = loop {
-                        match (&*raw).read(&mut buffer.data) {
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            result => break result,
-                        }
-                    };
-                    buffer.data.truncate(*result.as_ref().unwrap_or(&0));
-                    result
-                }
-            };
-            (buffer, Outcome::Filled(result, hint == TO_END))
+        let data = mem::take(&mut self.spare);
+        let kind = if ahead { Kind::ReadAhead } else { Kind::Other };
+        self.submit(kind, self.raw(), data, move |raw, data| {
+            jobs::fill(&raw, data, hint, regular)
         });
     }
 
@@ -305,8 +302,14 @@ impl File {
         self.seek_done = None;
     }
 
-    /// Makes the buffer a read-ahead buffer: flushes pending writes first.
-    fn poll_reading(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), FileError>> {
+    /// The read-ahead, refilled (a pool hop) when empty with at least `hint` bytes asked
+    /// for ([`jobs::TO_END`]: the rest of the file). Empty means end of file. Take bytes
+    /// with [`consume`](File::consume).
+    pub(super) fn poll_fill_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        hint: usize,
+    ) -> Poll<Result<&[u8], FileError>> {
         if self.raw.is_some() && !self.mode.readable() {
             // CPython's words: the text layer's, or the buffered writer's missing method.
             let what = if self.mode.binary() {
@@ -317,20 +320,62 @@ impl File {
             return Poll::Ready(Err(FileError::Unsupported(what)));
         }
         loop {
+            let idle_or_reading_ahead = matches!(
+                self.job,
+                None | Some(Job {
+                    kind: Kind::ReadAhead,
+                    ..
+                })
+            );
+            if self.raw.is_some() && idle_or_reading_ahead && self.error.is_none() {
+                if self.buffer.ahead() > 0 {
+                    break;
+                }
+                if let Some(next) = self.next.take() {
+                    let used = mem::replace(&mut self.buffer.data, next);
+                    self.recycle(used);
+                    self.buffer.start = 0;
+                    continue;
+                }
+            }
             ready!(self.poll_ready(cx))?;
             self.forget_seek();
-            if self.buffer().pending() > 0 {
+            if self.buffer.ahead() > 0 || self.next.is_some() {
+                continue; // a read-ahead just arrived
+            }
+            if self.buffer.pending() > 0 {
                 self.start_flush();
                 continue;
             }
-            self.buffer().writing = false;
-            return Poll::Ready(Ok(()));
+            self.buffer.writing = false;
+            if mem::take(&mut self.eof) {
+                return Poll::Ready(Ok(&[]));
+            }
+            self.start_fill(hint, false);
+        }
+        // Read the next buffer while the caller consumes this one.
+        if self.job.is_none() && self.next.is_none() && self.more_likely {
+            self.more_likely = false;
+            self.start_fill(BUFFER_SIZE, true);
+        }
+        Poll::Ready(Ok(&self.buffer.data[self.buffer.start..]))
+    }
+
+    /// Marks `n` bytes of the read-ahead as read.
+    pub(super) fn consume(&mut self, n: usize) {
+        if !self.buffer.writing {
+            self.buffer.start = (self.buffer.start + n).min(self.buffer.data.len());
         }
     }
 
-    /// Makes the buffer a write buffer: moves the OS position back over read-ahead first,
-    /// so the write lands where the caller's position is (CPython's `BufferedRandom`).
-    fn poll_writing(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), FileError>> {
+    /// Copies `data` into the write buffer and starts a flush if it is full. Ready means
+    /// the bytes are in the buffer; nothing is copied before that. While a flush runs the
+    /// buffer takes bytes until it is full again; other jobs are waited for first.
+    pub(super) fn poll_write_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<Result<usize, FileError>> {
         if self.raw.is_some() && !self.mode.writable() {
             let what = if self.mode.binary() {
                 "write"
@@ -340,73 +385,40 @@ impl File {
             return Poll::Ready(Err(FileError::Unsupported(what)));
         }
         loop {
+            // Beside a flush only when the flush's end is known: a dropped file can then
+            // write these bytes after it by position (see `Drop`).
+            let may_copy = match &self.job {
+                None => true,
+                Some(job) => matches!(job.kind, Kind::Flush { end: Some(_) }),
+            };
+            if may_copy
+                && self.raw.is_some()
+                && self.error.is_none()
+                && self.seek_target.is_none()
+                && self.buffer.writing
+                && self.buffer.data.len() < BUFFER_SIZE
+            {
+                self.buffer.data.extend_from_slice(data);
+                if self.buffer.data.len() >= BUFFER_SIZE && self.job.is_none() {
+                    self.start_flush();
+                }
+                return Poll::Ready(Ok(data.len()));
+            }
             ready!(self.poll_ready(cx))?;
             self.forget_seek();
             self.eof = false;
-            let ahead = self.buffer().ahead();
+            let ahead = self.drop_read_ahead();
             if ahead > 0 {
-                let buffer = self.buffer();
-                buffer.data.clear();
-                buffer.start = 0;
+                // CPython's `BufferedRandom`: the write lands at the caller's position.
                 self.start_seek(SeekFrom::Current(-(ahead as i64)), false);
                 continue;
             }
-            let buffer = self.buffer();
-            if !buffer.writing {
-                buffer.data.clear();
-                buffer.start = 0;
-                buffer.writing = true;
+            if !self.buffer.writing {
+                self.buffer.reset(true);
+            } else if self.buffer.data.len() >= BUFFER_SIZE {
+                self.start_flush();
             }
-            return Poll::Ready(Ok(()));
         }
-    }
-
-    /// The read-ahead, refilled (a pool hop) when empty with at least `hint` bytes asked
-    /// for ([`TO_END`]: the rest of the file). Empty means end of file. Take bytes with
-    /// [`consume`](File::consume).
-    pub(super) fn poll_fill_buf(
-        &mut self,
-        cx: &mut Context<'_>,
-        hint: usize,
-    ) -> Poll<Result<&[u8], FileError>> {
-        loop {
-            ready!(self.poll_reading(cx))?;
-            if self.buffer().ahead() > 0 {
-                break;
-            }
-            if mem::take(&mut self.eof) {
-                return Poll::Ready(Ok(&[]));
-            }
-            self.start_fill(hint);
-        }
-        let buffer = self.buffer();
-        Poll::Ready(Ok(&buffer.data[buffer.start..]))
-    }
-
-    /// Marks `n` bytes of the read-ahead as read.
-    pub(super) fn consume(&mut self, n: usize) {
-        if let State::Idle(buffer) = &mut self.state
-            && !buffer.writing
-        {
-            buffer.start = (buffer.start + n).min(buffer.data.len());
-        }
-    }
-
-    /// Copies `data` into the write buffer (waiting first for a running job), and starts a
-    /// flush if the buffer is full. Ready means the bytes are in the buffer; nothing is
-    /// copied before that.
-    pub(super) fn poll_write_buf(
-        &mut self,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<Result<usize, FileError>> {
-        ready!(self.poll_writing(cx))?;
-        let buffer = self.buffer();
-        buffer.data.extend_from_slice(data);
-        if buffer.data.len() >= BUFFER_SIZE {
-            self.start_flush();
-        }
-        Poll::Ready(Ok(data.len()))
     }
 
     /// Writes every pending byte (Python's `flush()`: to the OS, not to the disk).
@@ -414,7 +426,7 @@ impl File {
         loop {
             ready!(self.poll_ready(cx))?;
             self.forget_seek();
-            if self.buffer().pending() > 0 {
+            if self.buffer.pending() > 0 {
                 self.start_flush();
                 continue;
             }
@@ -442,14 +454,11 @@ impl File {
             }
             self.seek_target = None;
             ready!(self.poll_ready(cx))?;
-            if self.buffer().pending() > 0 {
+            if self.buffer.pending() > 0 {
                 self.start_flush();
                 continue;
             }
-            let ahead = self.buffer().ahead() as i64;
-            let buffer = self.buffer();
-            buffer.data.clear();
-            buffer.start = 0;
+            let ahead = self.drop_read_ahead() as i64;
             self.eof = false;
             let target = match to {
                 SeekFrom::Current(offset) => SeekFrom::Current(offset - ahead),
@@ -467,9 +476,9 @@ impl File {
         loop {
             ready!(self.poll_ready(cx))?;
             if let Some(pos) = self.raw_pos {
-                let buffer = self.buffer();
-                let pos = pos + buffer.pending() as u64 - buffer.ahead() as u64;
-                return Poll::Ready(Ok(pos));
+                let next = self.next.as_ref().map_or(0, Vec::len);
+                let ahead = (self.buffer.ahead() + next) as u64;
+                return Poll::Ready(Ok(pos + self.buffer.pending() as u64 - ahead));
             }
             self.start_seek(SeekFrom::Current(0), false);
         }
@@ -485,15 +494,9 @@ impl File {
                 return Poll::Ready(self.error.take().map_or(Ok(()), Err));
             };
             self.forget_seek();
-            self.submit(raw, move |raw, mut buffer| {
-                let result = match buffer.writing {
-                    true => (&*raw).write_all(&buffer.data),
-                    false => Ok(()),
-                };
-                buffer.data.clear();
-                drop(raw);
-                (buffer, Outcome::Closed(result))
-            });
+            self.drop_read_ahead();
+            let pending = mem::take(&mut self.buffer.data);
+            self.submit(Kind::Other, raw, pending, jobs::close);
         }
     }
 }
@@ -501,19 +504,26 @@ impl File {
 impl Drop for File {
     /// As CPython's file finaliser does, writes what is still pending (and closes the
     /// descriptor) if the file was not closed: on the pool when a loop runs, without
-    /// waiting; here otherwise. Errors have nobody to go to and are dropped.
+    /// waiting; here otherwise. A running job finishes on its own (it holds the
+    /// descriptor); bytes written beside a running flush go after that flush's end by
+    /// position. Errors have nobody to go to and are dropped.
     fn drop(&mut self) {
         let Some(raw) = self.raw.take() else { return };
-        let State::Idle(buffer) = &mut self.state else {
-            return; // The running job keeps its own handle and finishes on its own.
-        };
-        if buffer.pending() == 0 {
+        if self.buffer.pending() == 0 {
             return;
         }
-        let data = mem::take(&mut buffer.data);
-        let write = move || {
-            let _ = (&*raw).write_all(&data);
+        let at = match &self.job {
+            None => None,
+            Some(Job {
+                kind: Kind::Flush { end: Some(end) },
+                ..
+            }) => Some(*end),
+            // Bytes are pending beside a running job only when it is a flush whose end is
+            // known (`poll_write_buf`).
+            Some(_) => return,
         };
+        let data = mem::take(&mut self.buffer.data);
+        let write = move || jobs::final_write(&raw, &data, at);
         match get_running_loop() {
             Ok(event_loop) => drop(event_loop.run_in_executor(None, write)),
             Err(_) => write(),

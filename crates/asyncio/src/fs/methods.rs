@@ -13,7 +13,8 @@ use std::io::SeekFrom;
 use std::task::{Context, Poll, ready};
 
 use super::error::FileError;
-use super::file::{BUFFER_SIZE, File, TO_END};
+use super::file::File;
+use super::jobs::{BUFFER_SIZE, TO_END};
 
 impl File {
     /// Python's `read(n)` on a binary file: up to `n` bytes, fewer only at end of file

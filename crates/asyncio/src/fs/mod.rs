@@ -70,6 +70,7 @@
 mod error;
 mod file;
 mod io_traits;
+mod jobs;
 mod methods;
 mod mode;
 mod os;
