@@ -410,6 +410,39 @@ fn dropping_an_unclosed_file_flushes_it() {
     assert_eq!(std::fs::read_to_string(check).unwrap(), "buffered");
 }
 
+/// A file dropped while a flush is still on the pool, with bytes written beside it: those
+/// bytes end up after the flush's. On two threads the two jobs may run at once; the tail
+/// is written by position, so either order is safe. (The test cannot force the unlucky
+/// order, in which a write at the descriptor's position would land first: it checks the
+/// content, not that the race was met.)
+#[test]
+fn dropping_a_file_beside_a_running_flush_keeps_the_order() {
+    use asyncio::EventLoopExt;
+
+    let dir = TempDir::new("drop-beside");
+    let path = dir.join("f.bin");
+    let check = path.clone();
+    run(async move {
+        let event_loop = asyncio::get_running_loop().unwrap();
+        event_loop.set_default_executor(asyncio::ThreadPool::new(2).unwrap());
+        let mut f = open(&path, "wb").await.unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let holder = asyncio::to_thread(move || held.recv().ok());
+        let (release2, held2) = std::sync::mpsc::channel::<()>();
+        let holder2 = asyncio::to_thread(move || held2.recv().ok());
+        f.write(&vec![b'a'; 64 * 1024]).await.unwrap(); // a flush, queued
+        f.write(b"tail").await.unwrap(); // beside it
+        drop(f); // the tail's write is queued after the flush; both threads are held
+        drop(release2); // one thread: whichever job it takes first
+        holder2.await.unwrap();
+        drop(release);
+        holder.await.unwrap();
+    });
+    let written = std::fs::read(check).unwrap();
+    assert_eq!(written.len(), 64 * 1024 + 4);
+    assert!(written.ends_with(b"atail"));
+}
+
 #[test]
 fn futures_io_traits() {
     use futures_lite::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
