@@ -26,6 +26,9 @@ where
 /// `os.stat(path)`: the metadata of `path`, following symbolic links (Python's
 /// `stat_result` is Rust's [`Metadata`]).
 ///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
+///
 /// ```
 /// asyncio::run(async {
 ///     let dir = std::env::temp_dir();
@@ -42,6 +45,9 @@ pub async fn stat(path: impl AsRef<Path>) -> Result<Metadata, FileError> {
 }
 
 /// `os.remove(path)` (also `os.unlink`): removes a file.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn remove(path: impl AsRef<Path>) -> Result<(), FileError> {
     let path = path.as_ref().to_path_buf();
     let p = path.clone();
@@ -49,12 +55,18 @@ pub async fn remove(path: impl AsRef<Path>) -> Result<(), FileError> {
 }
 
 /// `os.unlink(path)`: the same as [`remove`].
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn unlink(path: impl AsRef<Path>) -> Result<(), FileError> {
     remove(path).await
 }
 
 /// `os.rename(src, dst)` (on Linux also `os.replace`: an existing `dst` file is replaced).
 /// An error names both paths, as Python's does: `... : 'src' -> 'dst'`.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn rename(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<(), FileError> {
     let (src, dst) = (src.as_ref().to_path_buf(), dst.as_ref().to_path_buf());
     let (s, d) = (src.clone(), dst.clone());
@@ -62,11 +74,17 @@ pub async fn rename(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<(), 
 }
 
 /// `os.replace(src, dst)`: the same as [`rename`] on the platforms this crate supports.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn replace(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<(), FileError> {
     rename(src, dst).await
 }
 
 /// `os.mkdir(path)`: makes one directory (its parent must exist).
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn mkdir(path: impl AsRef<Path>) -> Result<(), FileError> {
     let path = path.as_ref().to_path_buf();
     let p = path.clone();
@@ -75,6 +93,9 @@ pub async fn mkdir(path: impl AsRef<Path>) -> Result<(), FileError> {
 
 /// `os.makedirs(path, exist_ok=...)`: makes `path` and any missing parents. Without
 /// `exist_ok`, an existing `path` is `FileExistsError`, as in Python.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 ///
 /// ```
 /// let base = std::env::temp_dir().join(format!("asyncio-doc-makedirs-{}", std::process::id()));
@@ -105,6 +126,9 @@ pub async fn makedirs(path: impl AsRef<Path>, exist_ok: bool) -> Result<(), File
 }
 
 /// `os.rmdir(path)`: removes an empty directory.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn rmdir(path: impl AsRef<Path>) -> Result<(), FileError> {
     let path = path.as_ref().to_path_buf();
     let p = path.clone();
@@ -113,6 +137,9 @@ pub async fn rmdir(path: impl AsRef<Path>) -> Result<(), FileError> {
 
 /// `os.listdir(path)`: the names in directory `path`, in the OS's order, without `.` and
 /// `..` (Python's `str` names are `OsString`s: a Linux name need not be UTF-8).
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn listdir(path: impl AsRef<Path>) -> Result<Vec<OsString>, FileError> {
     let path = path.as_ref().to_path_buf();
     let p = path.clone();
@@ -125,6 +152,9 @@ pub async fn listdir(path: impl AsRef<Path>) -> Result<Vec<OsString>, FileError>
 }
 
 /// `os.symlink(src, dst)`: makes `dst` a symbolic link to `src`.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn symlink(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<(), FileError> {
     let (src, dst) = (src.as_ref().to_path_buf(), dst.as_ref().to_path_buf());
     let (s, d) = (src.clone(), dst.clone());
@@ -132,6 +162,9 @@ pub async fn symlink(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<(),
 }
 
 /// `os.readlink(path)`: where symbolic link `path` points.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn readlink(path: impl AsRef<Path>) -> Result<PathBuf, FileError> {
     let path = path.as_ref().to_path_buf();
     let p = path.clone();
@@ -139,6 +172,9 @@ pub async fn readlink(path: impl AsRef<Path>) -> Result<PathBuf, FileError> {
 }
 
 /// `os.path.getsize(path)`: the size of `path` in bytes.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// result is lost.
 pub async fn getsize(path: impl AsRef<Path>) -> Result<u64, FileError> {
     Ok(stat(path).await?.len())
 }
@@ -157,21 +193,33 @@ async fn stat_is(path: &Path, follow: bool, test: fn(&Metadata) -> bool) -> bool
 
 /// `os.path.exists(path)`: whether `path` exists (a broken symbolic link does not);
 /// `false` on any error, as in Python.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// answer is lost.
 pub async fn exists(path: impl AsRef<Path>) -> bool {
     stat_is(path.as_ref(), true, |_| true).await
 }
 
 /// `os.path.isfile(path)`: whether `path` is a regular file (following links).
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// answer is lost.
 pub async fn isfile(path: impl AsRef<Path>) -> bool {
     stat_is(path.as_ref(), true, Metadata::is_file).await
 }
 
 /// `os.path.isdir(path)`: whether `path` is a directory (following links).
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// answer is lost.
 pub async fn isdir(path: impl AsRef<Path>) -> bool {
     stat_is(path.as_ref(), true, Metadata::is_dir).await
 }
 
 /// `os.path.islink(path)`: whether `path` is a symbolic link.
+///
+/// Cancel safety: a cancelled call may still run to its end on the pool; only its
+/// answer is lost.
 pub async fn islink(path: impl AsRef<Path>) -> bool {
     stat_is(path.as_ref(), false, |m| m.file_type().is_symlink()).await
 }
