@@ -563,7 +563,14 @@ fn read_ahead_is_invisible_to_tell_seek_and_writes() {
         assert_eq!(f.tell().await.unwrap(), 100_009);
         assert_eq!(f.read(3).await.unwrap(), content[100_009..100_012]);
         f.seek(SeekFrom::Start(0)).await.unwrap();
-        let all = f.read_all().await.unwrap();
+        assert_eq!(f.read(10).await.unwrap(), content[..10]);
+        let hops = f.pool_hops();
+        let rest = f.read_all().await.unwrap();
+        assert!(
+            f.pool_hops() - hops <= 2,
+            "the read-ahead, then one read to the end"
+        );
+        let all = [&content[..10], &rest[..]].concat();
         assert_eq!(all.len(), 300_000);
         assert_eq!(&all[100_005..100_009], b"HERE");
         f.close().await.unwrap();

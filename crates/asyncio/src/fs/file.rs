@@ -29,7 +29,7 @@ use std::task::{Context, Poll, ready};
 use asyncio_loop::get_running_loop;
 
 use super::error::FileError;
-use super::jobs::{self, BUFFER_SIZE, Outcome};
+use super::jobs::{self, BUFFER_SIZE, Outcome, TO_END};
 use super::mode::Mode;
 use crate::executor::{EventLoopExt, Executor};
 
@@ -353,8 +353,9 @@ impl File {
             }
             self.start_fill(hint, false);
         }
-        // Read the next buffer while the caller consumes this one.
-        if self.job.is_none() && self.next.is_none() && self.more_likely {
+        // Read the next buffer while the caller consumes this one (unless the caller wants
+        // the rest of the file: one read to the end serves that better).
+        if hint != TO_END && self.job.is_none() && self.next.is_none() && self.more_likely {
             self.more_likely = false;
             self.start_fill(BUFFER_SIZE, true);
         }
