@@ -6,8 +6,9 @@
 //!
 //! Made deterministic, and why: in the seed each phase (write the file, read it back) takes
 //! about one 2.5 s tick because aiofiles makes a thread hop per character. Here the file's
-//! buffer turns each phase's 50,000 one-character calls into one or two pool hops, so a
-//! phase takes milliseconds, and how many ticks fall in it would depend on the machine.
+//! buffer turns each phase's 50,000 one-character calls into a few pool hops (the file is
+//! smaller than the 64 KiB buffer: a close, or a refill, the end, a close), so a phase takes
+//! milliseconds, and how many ticks fall in it would depend on the machine.
 //! The port keeps the seed's size (50,000) and shortens the tick to 500 ms (2.5 s / 5);
 //! at the end of each phase the file task waits for the tick the seed's timing puts there
 //! (an `Event` the ticker sets), so the output is the seed's whatever the machine's speed,

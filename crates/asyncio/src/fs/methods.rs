@@ -21,7 +21,7 @@ impl File {
     /// (empty at end of file). Served from the read-ahead buffer; a pool hop only to refill
     /// it. Also allowed on a text file (as Python's `f.buffer.read(n)`).
     ///
-    /// Cancel safety: see the [module](self#cancel-safety): bytes taken before a refill
+    /// Cancel safety: see the [module](super#cancel-safety): bytes taken before a refill
     /// that is cancelled are lost.
     ///
     /// ```

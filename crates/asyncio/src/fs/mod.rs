@@ -25,7 +25,7 @@
 //! # The model
 //!
 //! As in aiofiles, the blocking calls run on the loop's default executor (the pool behind
-//! [`to_thread`](crate::to_thread)) and the loop keeps running other tasks meanwhile. Unlike
+//! [`to_thread`](crate::to_thread())) and the loop keeps running other tasks meanwhile. Unlike
 //! aiofiles, a [`File`] keeps a 64 KiB userspace buffer on the loop side, as CPython's
 //! `BufferedReader`/`BufferedWriter` do under `open()`: a one-byte `write` is a copy into
 //! it and a one-byte `read` is served from it, so the pool is reached once per 64 KiB
