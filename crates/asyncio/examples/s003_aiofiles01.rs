@@ -1,4 +1,5 @@
-//! Seed 003, aiofiles01.py: one task writes a 50,000-character file one character per
+//! Seed 003, aiofiles01.py (`tests/python/aiofiles01_port.py`, with aiofiles and the same
+//! device, prints the same lines): one task writes a 50,000-character file one character per
 //! `write` and reads it back one character per `read(1)`, twice, while a second task prints
 //! a line every tick until the first is done. The file work goes through
 //! [`asyncio::fs`], aiofiles' model: every blocking call on the loop's thread pool, the
