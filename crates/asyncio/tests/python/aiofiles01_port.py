@@ -3,9 +3,9 @@ uses to be deterministic: each phase waits for the tick the seed's timing puts i
 Event the ticker sets), the file goes to a temporary directory. The tick is 5 s here, not the
 Rust port's 0.5 s: aiofiles makes a thread hop per character, so a phase takes about 2.5 s
 on the project's machine (the seed's own tick), and the device needs a tick longer than a
-phase. Needs
-aiofiles (`pip install aiofiles`), so `gen_expected.sh` does not run it (its name does not
-start with `s<digit>`): run by hand, it prints tests/expected/s003_aiofiles01.txt."""
+phase. Needs aiofiles (`pip install aiofiles`), so `gen_expected.sh` does not run it (its
+name does not start with `s<digit>`): run by hand, it prints
+tests/expected/s003_aiofiles01.txt."""
 import asyncio
 import os
 import tempfile
