@@ -103,21 +103,27 @@ fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
-/// A full run compares with uvloop too: it lives in a virtualenv under `target/` that this
-/// makes on first use (PyPI is the only thing it needs). Where that fails the run goes on
-/// with the plain `python3`, and the script says uvloop was skipped.
+/// A full run compares with uvloop too (and the `files` group with aiofiles): they live in a
+/// virtualenv under `target/` that this makes on first use (PyPI is the only thing it
+/// needs). Where that fails the run goes on with the plain `python3`, and the scripts say
+/// what was skipped.
 fn python_with_uvloop() -> std::path::PathBuf {
     let venv = crate::ci::target_dir().join("bench-venv");
     let python = venv.join("bin").join("python3");
     let has_uvloop = |python: &std::path::Path| {
-        cmd::succeeds(Command::new(python).args(["-c", "import uvloop"]))
+        cmd::succeeds(Command::new(python).args(["-c", "import uvloop, aiofiles"]))
     };
     if python.is_file() && has_uvloop(&python) {
         return python;
     }
-    println!("# setting up {} with uvloop (once)", venv.display());
+    println!(
+        "# setting up {} with uvloop and aiofiles (once)",
+        venv.display()
+    );
     let made = cmd::succeeds(Command::new("python3").arg("-m").arg("venv").arg(&venv))
-        && cmd::succeeds(Command::new(&python).args(["-m", "pip", "install", "--quiet", "uvloop"]));
+        && cmd::succeeds(
+            Command::new(&python).args(["-m", "pip", "install", "--quiet", "uvloop", "aiofiles"]),
+        );
     if made && has_uvloop(&python) {
         python
     } else {

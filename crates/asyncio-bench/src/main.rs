@@ -7,6 +7,7 @@
 //! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
 //! CPython figures and ratios.
 
+mod files;
 mod harness;
 mod http;
 mod io;
@@ -30,6 +31,7 @@ const GROUPS: &[Group] = &[
     ("io", io::run),
     ("http", http::run),
     ("subprocess", subprocess::run),
+    ("files", files::run),
 ];
 
 fn main() {

@@ -38,6 +38,8 @@ mod asyncgens;
 mod child;
 mod ensure_future;
 mod executor;
+#[cfg(unix)]
+pub mod fs;
 mod gather;
 mod gather_tuple;
 mod group_scope;
