@@ -17,10 +17,24 @@ use asyncio::{RunError, catch_cancelled, signal_is_default, sleep};
 const MODE: &str = "ASYNCIO_CTRL_C";
 
 fn main() {
-    match std::env::var(MODE) {
-        Ok(mode) => child(&mode),
-        Err(_) => parent(),
+    if let Ok(mode) = std::env::var(MODE) {
+        return child(&mode);
     }
+    // Speak enough of libtest's command line for `cargo test` and `cargo nextest`: a
+    // listing (`--list`, with `--ignored` for the ignored ones: none), and a run of the
+    // one test, `ctrl_c`, unless a filter names something else.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        if !args.iter().any(|a| a == "--ignored") {
+            println!("ctrl_c: test");
+        }
+        return;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"ctrl_c".contains(f.as_str())) {
+        return;
+    }
+    parent();
 }
 
 /// Prints `line` at once: the parent acts on it.
