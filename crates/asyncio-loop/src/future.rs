@@ -3,7 +3,7 @@
 //! `loop.call_soon_threadsafe(fut.set_result, value)`).
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -42,6 +42,22 @@ struct Inner<T> {
     /// The id of the next done callback added.
     next_callback: Cell<u64>,
     event_loop: Weak<LoopInner>,
+    /// What an awaiting task records it is suspended on (`note_waiting_on`): made at the
+    /// first pending poll and shared by the later ones, so a poll allocates nothing. It
+    /// points back weakly, so it keeps nothing alive.
+    target: OnceCell<Rc<dyn CancelTarget>>,
+}
+
+/// A [`Future`] as the [`CancelTarget`] of the tasks awaiting it.
+struct FutureTarget<T>(Weak<Inner<T>>);
+
+impl<T: 'static> CancelTarget for FutureTarget<T> {
+    fn cancel(&self) -> bool {
+        match self.0.upgrade() {
+            Some(inner) => Future { inner }.cancel(),
+            None => false,
+        }
+    }
 }
 
 /// A result some code sets later and other code awaits (asyncio's `Future`). Clones share
@@ -81,6 +97,7 @@ impl<T: 'static> Future<T> {
                 actions: RefCell::new(Vec::new()),
                 next_callback: Cell::new(0),
                 event_loop,
+                target: OnceCell::new(),
             }),
         }
     }
@@ -268,7 +285,11 @@ impl<T: Clone + 'static> std::future::Future for Future<T> {
             actions.push(Action::Waker(cx.waker().clone()));
         }
         drop(actions);
-        note_waiting_on(Rc::new(self.clone()));
+        let target = self.inner.target.get_or_init(|| {
+            let target: Rc<dyn CancelTarget> = Rc::new(FutureTarget(Rc::downgrade(&self.inner)));
+            target
+        });
+        note_waiting_on(Rc::clone(target));
         Poll::Pending
     }
 }
