@@ -2,6 +2,8 @@
 //! (and its absence under `shield`), and `timeout`. Cancellation drops the future at its
 //! next step; these tests watch the drops through guards.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::future::Future as _;
 use std::pin::Pin;
@@ -13,18 +15,7 @@ use asyncio_loop::{
     EventLoop, RunError, TaskError, TimeoutError, create_task, current_task, get_running_loop,
     shield, sleep, timeout,
 };
-
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-}
+use common::{Log, ticker};
 
 /// Logs its name when dropped: where cleanup runs.
 struct Guard(Log, &'static str);
@@ -32,14 +23,6 @@ struct Guard(Log, &'static str);
 impl Drop for Guard {
     fn drop(&mut self) {
         self.0.push(self.1);
-    }
-}
-
-fn ticker(event_loop: EventLoop, log: Log, n: u32, limit: u32) {
-    log.push(format!("iter {n}"));
-    if n < limit {
-        let next = event_loop.clone();
-        event_loop.call_soon(move || ticker(next, log, n + 1, limit));
     }
 }
 

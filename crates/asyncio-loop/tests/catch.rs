@@ -3,43 +3,15 @@
 //! `tests/python/catch_scopes.py` prints under CPython 3.11 for the scenario of the same
 //! name; a ticker marks iteration boundaries.
 
-use std::cell::RefCell;
+mod common;
+
 use std::future::Future;
-use std::rc::Rc;
 use std::time::Duration;
 
 use asyncio_loop::{
-    CancelledError, EventLoop, Task, TaskError, catch_cancelled, create_task, get_running_loop,
-    sleep,
+    CancelledError, EventLoop, Task, TaskError, catch_cancelled, create_task, sleep,
 };
-
-/// A shared list of trace lines.
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-}
-
-fn ticker(event_loop: EventLoop, log: Log, n: u32, limit: u32) {
-    log.push(format!("iter {n}"));
-    if n < limit {
-        let next = event_loop.clone();
-        event_loop.call_soon(move || ticker(next, log, n + 1, limit));
-    }
-}
-
-fn start_ticker(log: &Log, limit: u32) {
-    let event_loop = get_running_loop().unwrap();
-    let (l, log) = (event_loop.clone(), log.clone());
-    event_loop.call_soon(move || ticker(l, log, 1, limit));
-}
+use common::{Log, start_ticker};
 
 fn yield_now() -> asyncio_loop::Sleep {
     sleep(Duration::ZERO)

@@ -3,40 +3,14 @@
 //! a ticker callback that re-schedules itself with `call_soon` marks iteration boundaries
 //! where the order alone would not show an off-by-one iteration.
 
+mod common;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use asyncio_loop::{EventLoop, create_task, get_running_loop, sleep, sleep_until};
-
-/// A shared list of trace lines.
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-}
-
-/// Logs `iter n` once per iteration until `limit`.
-fn ticker(event_loop: EventLoop, log: Log, n: u32, limit: u32) {
-    log.push(format!("iter {n}"));
-    if n < limit {
-        let next = event_loop.clone();
-        event_loop.call_soon(move || ticker(next, log, n + 1, limit));
-    }
-}
-
-fn start_ticker(log: &Log, limit: u32) {
-    let event_loop = get_running_loop().unwrap();
-    let (l, log) = (event_loop.clone(), log.clone());
-    event_loop.call_soon(move || ticker(l, log, 1, limit));
-}
+use common::{Log, start_ticker, ticker};
 
 /// tests/python/counters.py (seed 000).
 #[test]

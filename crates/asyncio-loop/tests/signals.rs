@@ -4,30 +4,12 @@
 
 #![cfg(unix)]
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use asyncio_loop::{EventLoop, SignalError, get_running_loop, signal_is_default, sleep};
-
-/// A shared list of trace lines.
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-
-    fn pusher(&self, line: &'static str) -> impl FnMut() + 'static {
-        let log = self.clone();
-        move || log.push(line)
-    }
-}
+use common::Log;
 
 /// Raises `sig` in this thread: the kernel runs the handler before `raise` returns.
 fn raise(sig: i32) {
