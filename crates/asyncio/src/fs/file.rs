@@ -10,10 +10,10 @@
 //! `close`, or when switching between reading and writing.
 //!
 //! The job runs beside the buffer, not instead of it, in two cases: a flush (the caller
-//! keeps writing into the emptied buffer while the previous 64 KiB go to the OS; a second
-//! full buffer waits for the first flush) and a read-ahead (after a refill that filled the
-//! whole buffer, the next 64 KiB are read while the caller consumes these, and wait in
-//! `next`). Everything else first waits for the job. A job is never abandoned: if the
+//! keeps writing into the emptied buffer while the previous bytes go to the OS, up to
+//! `STREAM_SIZE`, then waits for the flush) and a read-ahead (after a refill that filled
+//! the whole buffer, the next bytes, 64 KiB doubling to `STREAM_SIZE`, are read while the
+//! caller consumes these, and wait in `next`). Everything else first waits for the job. A job is never abandoned: if the
 //! future that started it is dropped, the job finishes and the next operation collects its
 //! outcome (a write error is then reported by that operation, as CPython reports a failed
 //! write of buffered data at the next flush).
@@ -409,15 +409,7 @@ impl File {
             {
                 self.buffer.data.extend_from_slice(data);
                 if self.buffer.data.len() >= BUFFER_SIZE {
-                    // A finished flush is taken in without waiting (it is done), so the
-                    // next one starts now; a failed one leaves its error for the next
-                    // operation, these bytes staying pending.
-                    if self.job.as_ref().is_some_and(|job| job.executor.done()) {
-                        let _ = self.poll_complete(cx);
-                    }
-                    if self.job.is_none() && self.error.is_none() {
-                        self.start_flush();
-                    }
+                    self.flush_if_idle(cx);
                 }
                 return Poll::Ready(Ok(data.len()));
             }
@@ -435,6 +427,20 @@ impl File {
             } else if self.buffer.data.len() >= BUFFER_SIZE {
                 self.start_flush();
             }
+        }
+    }
+
+    /// Starts a flush of the (full) write buffer unless one is running; a finished one is
+    /// taken in without waiting (it is done), so the next starts now. A failed one leaves
+    /// its error for the next operation, the bytes staying pending. Out of line: the
+    /// one-byte write path stays small.
+    #[inline(never)]
+    fn flush_if_idle(&mut self, cx: &mut Context<'_>) {
+        if self.job.as_ref().is_some_and(|job| job.executor.done()) {
+            let _ = self.poll_complete(cx);
+        }
+        if self.job.is_none() && self.error.is_none() {
+            self.start_flush();
         }
     }
 
