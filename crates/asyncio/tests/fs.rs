@@ -207,6 +207,82 @@ fn one_byte_loops_make_few_pool_hops() {
     assert_eq!(std::fs::metadata(check).unwrap().len(), SIZE as u64);
 }
 
+/// A bulk reader (8 MiB in 64 KiB reads) reaches the pool about once per MiB, not once per
+/// 64 KiB: read-ahead doubles while refills come back full, up to 1 MiB. (Each hop wakes a
+/// pool thread and then the loop; at 64 KiB a hop each, that was half the time.)
+#[test]
+fn bulk_reads_read_ahead_in_growing_steps() {
+    const SIZE: usize = 8 << 20;
+    let dir = TempDir::new("bulk-read");
+    let path = dir.join("big.bin");
+    let content: Vec<u8> = (0..SIZE).map(|n| (n % 251) as u8).collect();
+    std::fs::write(&path, &content).unwrap();
+    let (read, hops) = run(async move {
+        let mut f = open(&path, "rb").await.unwrap();
+        let mut read = Vec::new();
+        loop {
+            let chunk = f.read(64 * 1024).await.unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            read.extend_from_slice(&chunk);
+        }
+        (read, f.pool_hops())
+    });
+    assert!(read == content, "read back what was written");
+    // 64 KiB, then read-ahead of 64, 128, 256, 512 KiB and 1 MiB steps: about 13, and the
+    // one that finds the end (128 at one hop per 64 KiB).
+    assert!(hops <= 16, "{hops} hops to read 8 MiB");
+}
+
+/// A bulk writer's bytes pile up beside a running flush (up to 1 MiB), and the first write
+/// to find that flush done starts the next one, with all of them, in the same poll: one
+/// hop for the lot, and no wait.
+#[test]
+fn writes_beside_a_flush_go_in_one_flush_when_it_is_done() {
+    use asyncio::EventLoopExt;
+    use futures_lite::future::poll_once;
+
+    let dir = TempDir::new("bulk-write");
+    let path = dir.join("f.bin");
+    let check = path.clone();
+    run(async move {
+        let event_loop = asyncio::get_running_loop().unwrap();
+        event_loop.set_default_executor(asyncio::ThreadPool::new(1).unwrap());
+        let mut f = open(&path, "wb").await.unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let holder = asyncio::to_thread(move || held.recv().ok());
+        f.write(&vec![b'a'; 64 * 1024]).await.unwrap(); // full: a flush, queued
+        for _ in 0..8 {
+            let beside = poll_once(f.write(&vec![b'b'; 64 * 1024])).await;
+            assert!(beside.is_some(), "copied beside the flush, no wait");
+        }
+        assert_eq!(f.pool_hops(), 1);
+        drop(release);
+        holder.await.unwrap();
+        // One thread, jobs in order: the flush has run by the time this one has.
+        asyncio::to_thread(|| ()).await.unwrap();
+        let write = poll_once(f.write(b"c")).await;
+        assert_eq!(write.unwrap().unwrap(), 1, "no wait");
+        assert_eq!(
+            f.pool_hops(),
+            2,
+            "the next flush started, with all 512 KiB + 1"
+        );
+        f.close().await.unwrap();
+        assert_eq!(
+            f.pool_hops(),
+            3,
+            "the close had nothing left to write but itself"
+        );
+    });
+    let written = std::fs::read(check).unwrap();
+    assert_eq!(written.len(), 9 * 64 * 1024 + 1);
+    assert!(written[..64 * 1024].iter().all(|&b| b == b'a'));
+    assert!(written[64 * 1024..9 * 64 * 1024].iter().all(|&b| b == b'b'));
+    assert!(written.ends_with(b"bc"));
+}
+
 /// CPython's `BufferedRandom`, for the same steps (`tests/python/fs_buffered.py`):
 /// ```text
 /// tell 11
@@ -338,8 +414,8 @@ fn concurrent_reads_and_writes_of_different_files() {
 }
 
 /// A read cancelled while its refill is on the pool took nothing: the next read gets the
-/// bytes. A write is copied beside a running flush until the buffer is full again; one
-/// cancelled while waiting for that flush wrote nothing. The loop's pool is one thread,
+/// bytes. A write is copied beside a running flush until the buffer holds 1 MiB (the most
+/// a stream gets ahead of the OS); one cancelled while waiting for that flush wrote nothing. The loop's pool is one thread,
 /// held by a job the test releases, so "the job is still on the pool" is certain.
 #[test]
 fn cancelled_reads_and_writes_lose_nothing_they_did_not_return() {
@@ -375,12 +451,14 @@ fn cancelled_reads_and_writes_lose_nothing_they_did_not_return() {
 
         let release = hold_pool();
         f.write(&vec![b'a'; 64 * 1024]).await.unwrap(); // full: a flush starts
-        let beside = poll_once(f.write(&vec![b'b'; 64 * 1024])).await;
-        assert_eq!(
-            beside.unwrap().unwrap(),
-            64 * 1024,
-            "copied beside the flush"
-        );
+        for _ in 0..16 {
+            let beside = poll_once(f.write(&vec![b'b'; 64 * 1024])).await;
+            assert_eq!(
+                beside.unwrap().unwrap(),
+                64 * 1024,
+                "copied beside the flush"
+            );
+        }
         assert!(
             poll_once(f.write(b"lost")).await.is_none(),
             "full: waits for the flush"
@@ -390,7 +468,7 @@ fn cancelled_reads_and_writes_lose_nothing_they_did_not_return() {
         f.close().await.unwrap();
     });
     let written = std::fs::read(check).unwrap();
-    assert_eq!(written.len(), 128 * 1024 + 4);
+    assert_eq!(written.len(), 64 * 1024 + 1024 * 1024 + 4);
     assert!(written[..64 * 1024].iter().all(|&b| b == b'a'));
     assert!(written.ends_with(b"bkept"));
 }

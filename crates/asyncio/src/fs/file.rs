@@ -10,10 +10,10 @@
 //! `close`, or when switching between reading and writing.
 //!
 //! The job runs beside the buffer, not instead of it, in two cases: a flush (the caller
-//! keeps writing into the emptied buffer while the previous 64 KiB go to the OS; a second
-//! full buffer waits for the first flush) and a read-ahead (after a refill that filled the
-//! whole buffer, the next 64 KiB are read while the caller consumes these, and wait in
-//! `next`). Everything else first waits for the job. A job is never abandoned: if the
+//! keeps writing into the emptied buffer while the previous bytes go to the OS, up to
+//! `STREAM_SIZE`, then waits for the flush) and a read-ahead (after a refill that filled
+//! the whole buffer, the next bytes, 64 KiB doubling to `STREAM_SIZE`, are read while the
+//! caller consumes these, and wait in `next`). Everything else first waits for the job. A job is never abandoned: if the
 //! future that started it is dropped, the job finishes and the next operation collects its
 //! outcome (a write error is then reported by that operation, as CPython reports a failed
 //! write of buffered data at the next flush).
@@ -29,7 +29,7 @@ use std::task::{Context, Poll, ready};
 use asyncio_loop::get_running_loop;
 
 use super::error::FileError;
-use super::jobs::{self, BUFFER_SIZE, Outcome, TO_END};
+use super::jobs::{self, BUFFER_SIZE, Outcome, STREAM_SIZE, TO_END};
 use super::mode::Mode;
 use crate::executor::{EventLoopExt, Executor};
 
@@ -49,6 +49,8 @@ pub struct File {
     next: Option<Vec<u8>>,
     /// The last refill filled the buffer: reading ahead is worth it.
     more_likely: bool,
+    /// The next read-ahead's size: doubles up to `STREAM_SIZE` while they come back full.
+    ahead_size: usize,
     /// An emptied vector for the next job, so buffers are reused, not reallocated.
     spare: Vec<u8>,
     /// The outcome of a finished job that failed, for the next operation to report.
@@ -125,6 +127,7 @@ impl File {
             job: None,
             next: None,
             more_likely: false,
+            ahead_size: BUFFER_SIZE,
             spare: Vec::new(),
             error: None,
             raw_pos: Some(pos),
@@ -261,6 +264,7 @@ impl File {
             self.buffer.reset(false);
         }
         self.more_likely = false;
+        self.ahead_size = BUFFER_SIZE;
         dropped
     }
 
@@ -357,7 +361,9 @@ impl File {
         // the rest of the file: one read to the end serves that better).
         if hint != TO_END && self.job.is_none() && self.next.is_none() && self.more_likely {
             self.more_likely = false;
-            self.start_fill(BUFFER_SIZE, true);
+            let size = self.ahead_size;
+            self.ahead_size = (size * 2).min(STREAM_SIZE);
+            self.start_fill(size, true);
         }
         Poll::Ready(Ok(&self.buffer.data[self.buffer.start..]))
     }
@@ -371,7 +377,9 @@ impl File {
 
     /// Copies `data` into the write buffer and starts a flush if it is full. Ready means
     /// the bytes are in the buffer; nothing is copied before that. While a flush runs the
-    /// buffer takes bytes until it is full again; other jobs are waited for first.
+    /// buffer takes bytes up to `STREAM_SIZE` (the next flush then carries them all, so a
+    /// bulk writer makes one hop per flush, not per 64 KiB), and starts the next flush as
+    /// soon as a write finds the running one done; other jobs are waited for first.
     pub(super) fn poll_write_buf(
         &mut self,
         cx: &mut Context<'_>,
@@ -388,20 +396,20 @@ impl File {
         loop {
             // Beside a flush only when the flush's end is known: a dropped file can then
             // write these bytes after it by position (see `Drop`).
-            let may_copy = match &self.job {
-                None => true,
-                Some(job) => matches!(job.kind, Kind::Flush { end: Some(_) }),
+            let limit = match &self.job {
+                None => BUFFER_SIZE,
+                Some(job) if matches!(job.kind, Kind::Flush { end: Some(_) }) => STREAM_SIZE,
+                Some(_) => 0,
             };
-            if may_copy
-                && self.raw.is_some()
+            if self.raw.is_some()
                 && self.error.is_none()
                 && self.seek_target.is_none()
                 && self.buffer.writing
-                && self.buffer.data.len() < BUFFER_SIZE
+                && self.buffer.data.len() < limit
             {
                 self.buffer.data.extend_from_slice(data);
-                if self.buffer.data.len() >= BUFFER_SIZE && self.job.is_none() {
-                    self.start_flush();
+                if self.buffer.data.len() >= BUFFER_SIZE {
+                    self.flush_if_idle(cx);
                 }
                 return Poll::Ready(Ok(data.len()));
             }
@@ -419,6 +427,20 @@ impl File {
             } else if self.buffer.data.len() >= BUFFER_SIZE {
                 self.start_flush();
             }
+        }
+    }
+
+    /// Starts a flush of the (full) write buffer unless one is running; a finished one is
+    /// taken in without waiting (it is done), so the next starts now. A failed one leaves
+    /// its error for the next operation, the bytes staying pending. Out of line: the
+    /// one-byte write path stays small.
+    #[inline(never)]
+    fn flush_if_idle(&mut self, cx: &mut Context<'_>) {
+        if self.job.as_ref().is_some_and(|job| job.executor.done()) {
+            let _ = self.poll_complete(cx);
+        }
+        if self.job.is_none() && self.error.is_none() {
+            self.start_flush();
         }
     }
 

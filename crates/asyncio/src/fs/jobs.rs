@@ -9,6 +9,13 @@ use std::os::unix::fs::FileExt;
 /// `DEFAULT_BUFFER_SIZE` because each refill here is a thread hop, not just a syscall.
 pub(super) const BUFFER_SIZE: usize = 64 * 1024;
 
+/// How far a stream may get ahead of the OS: the most a write buffer holds beside a running
+/// flush, and the largest read-ahead (which doubles from [`BUFFER_SIZE`] while refills come
+/// back full). A bulk transfer then makes one pool hop per up to this many bytes, not per
+/// 64 KiB: each hop wakes a pool thread and then the loop, and at 64 KiB those wake-ups,
+/// not the copies, were half the time (`files/bulk`, docs/benchmarks.md).
+pub(super) const STREAM_SIZE: usize = 1 << 20;
+
 /// The most one refill asks for, whatever the caller's `read(n)`: a huge `n` must not
 /// allocate a huge buffer before the file has shown it has that much.
 pub(super) const MAX_FILL: usize = 16 << 20;
