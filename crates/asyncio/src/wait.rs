@@ -73,11 +73,9 @@ where
         .enumerate()
         .map(|(index, task)| Child::new(task, index, &notify))
         .collect();
-    let refs = children.iter().map(Child::task_ref).collect();
     Wait {
         outcomes: children.iter().map(|_| None).collect(),
         children,
-        refs,
         notify,
         return_when,
         timeout: timeout.map(|d| Box::pin(asyncio_loop::sleep(d))),
@@ -126,7 +124,6 @@ impl<T: fmt::Debug> fmt::Debug for Done<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T, W = Task<T>> {
     children: Vec<Child<T, W>>,
-    refs: Vec<TaskRef>,
     outcomes: Vec<Option<Result<T, TaskError>>>,
     notify: Rc<Notify>,
     return_when: ReturnWhen,
@@ -147,7 +144,7 @@ impl<T: 'static, W: Waitable<T>> Future for Wait<T, W> {
         let mut failed = false;
         while let Some(index) = this.notify.next_finished() {
             if let Some(outcome) = this.children[index].take(cx) {
-                failed |= this.refs[index].failed();
+                failed |= this.children[index].task_ref().failed();
                 this.outcomes[index] = Some(outcome);
             }
         }
@@ -176,13 +173,12 @@ impl<T, W: Waitable<T>> Wait<T, W> {
         let mut done = Vec::new();
         let mut pending = Vec::new();
         let children = std::mem::take(&mut self.children);
-        for ((child, outcome), task) in children
-            .into_iter()
-            .zip(self.outcomes.drain(..))
-            .zip(self.refs.drain(..))
-        {
+        for (child, outcome) in children.into_iter().zip(self.outcomes.drain(..)) {
             match outcome {
-                Some(outcome) => done.push(Done { task, outcome }),
+                Some(outcome) => done.push(Done {
+                    task: child.task_ref(),
+                    outcome,
+                }),
                 None => pending.extend(child.into_task()),
             }
         }
