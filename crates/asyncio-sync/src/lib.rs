@@ -51,6 +51,7 @@ mod event;
 mod lock;
 mod queue;
 mod semaphore;
+mod wait_hook;
 mod waiters;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
@@ -65,6 +66,7 @@ pub use queue::{
 pub use semaphore::{
     BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphoreError, SemaphorePermit,
 };
+pub use wait_hook::{WaitHook, WaitKind, set_wait_hook};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
