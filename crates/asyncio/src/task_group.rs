@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{Task, TaskRef, get_event_loop};
+use asyncio_loop::{CancelTarget, Task, TaskId, TaskRef, get_event_loop, note_waiting_on};
 
 /// A group of tasks that succeed or fail together. `E` is the children's error type.
 ///
@@ -165,6 +165,7 @@ impl<E: 'static> TaskGroup<E> {
     /// `Ok(value)`, or `Err(failure)` if it failed (the same failure goes to the group, to
     /// be reported by [`wait`](Self::wait)); it is cancelled if the group cancels it. A
     /// child added once the group is shutting down after a failure is cancelled at once.
+    #[track_caller]
     pub fn create_task<T, F>(&self, fut: F) -> Task<Result<T, Failure<E>>>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -249,12 +250,40 @@ impl<E> GroupState<E> {
             return Poll::Ready(());
         }
         *self.waker.borrow_mut() = Some(cx.waker().clone());
+        let members = self.members.borrow().clone();
+        note_waiting_on(Rc::new(GroupTarget { members }));
         Poll::Pending
     }
 
     /// Every failure so far, taken.
     pub(crate) fn take_failures(&self) -> Vec<Failure<E>> {
         std::mem::take(&mut *self.failures.borrow_mut())
+    }
+}
+
+/// What a task waiting for its group's children is suspended on, for the task dump: the
+/// children, nested under it. Cancelling the waiting task cancels nothing through it
+/// (`cancel` is `false`): the group's own rules (its body's or `wait`'s cancellation)
+/// decide what happens to the children, as before.
+struct GroupTarget {
+    members: Vec<TaskRef>,
+}
+
+impl CancelTarget for GroupTarget {
+    fn cancel(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        "TaskGroup".to_owned()
+    }
+
+    fn awaited_tasks(&self) -> Vec<TaskId> {
+        self.members
+            .iter()
+            .filter(|m| !m.done())
+            .map(TaskRef::id)
+            .collect()
     }
 }
 
