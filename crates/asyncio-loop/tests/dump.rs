@@ -14,12 +14,12 @@ use asyncio_loop::{
 };
 use futures_lite::AsyncReadExt;
 
-/// Runs `body`, then lets every task it made start and suspend, then dumps.
-fn dump_after<T: 'static>(body: impl std::future::Future<Output = T> + 'static) -> TaskDump {
+/// Runs `body` in a task of a loop, lets every task it made start and suspend, then dumps.
+fn dump_after<T: 'static>(body: impl FnOnce() -> T + 'static) -> TaskDump {
     let event_loop = EventLoop::new();
     let dump = event_loop
         .run_until_complete(async move {
-            let kept = body.await;
+            let kept = body();
             sleep(Duration::ZERO).await;
             sleep(Duration::ZERO).await;
             let dump = get_running_loop().unwrap().dump();
@@ -35,7 +35,7 @@ fn dump_after<T: 'static>(body: impl std::future::Future<Output = T> + 'static) 
 #[test]
 fn a_task_records_the_line_that_created_it() {
     let expected = line!() + 1;
-    let body = async { create_task_named("made", std::future::pending::<()>()) };
+    let body = || create_task_named("made", std::future::pending::<()>());
     let dump = dump_after(body);
     let made = dump.find("made").expect("the task is pending");
     let at = made.created_at.expect("recorded");
@@ -70,7 +70,7 @@ fn debug_mode_records_a_tasks_age() {
 #[test]
 fn a_sleeping_task_shows_its_deadline() {
     let before = Instant::now();
-    let dump = dump_after(async { create_task_named("sleeper", sleep(Duration::from_secs(30))) });
+    let dump = dump_after(|| create_task_named("sleeper", sleep(Duration::from_secs(30))));
     let sleeper = dump.find("sleeper").unwrap();
     let WaitingOn::Sleep { deadline } = sleeper.waiting_on else {
         panic!("{:?}", sleeper.waiting_on);
@@ -89,7 +89,7 @@ fn a_sleeping_task_shows_its_deadline() {
 fn a_task_reading_a_socket_shows_the_descriptor() {
     let fd = Rc::new(RefCell::new(None));
     let seen = Rc::clone(&fd);
-    let dump = dump_after(async move {
+    let dump = dump_after(move || {
         let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
         *seen.borrow_mut() = Some(std::os::fd::AsRawFd::as_raw_fd(&reader));
         let mut reader = UnixStream::from_std(reader).unwrap();
@@ -115,8 +115,8 @@ fn a_task_awaiting_a_task_has_it_nested_and_its_stack_follows_the_chain() {
     event_loop
         .run_until_complete(async {
             let leaf = create_task_named("leaf", sleep(Duration::from_secs(30)));
-            let middle = create_task_named("middle", async move { leaf.await });
-            let top = create_task_named("top", async move { middle.await });
+            let middle = create_task_named("middle", leaf);
+            let top = create_task_named("top", middle);
             sleep(Duration::ZERO).await;
             sleep(Duration::ZERO).await;
             let dump = get_running_loop().unwrap().dump();

@@ -89,7 +89,7 @@ fn a_task_awaiting_a_task_awaiting_a_queue() {
         let queue = Rc::new(Queue::<u32>::new(0));
         let q = Rc::clone(&queue);
         let consumer = create_task_named("consumer", async move { q.get().await });
-        let boss = create_task_named("boss", async move { consumer.await });
+        let boss = create_task_named("boss", consumer);
         settle().await;
         let dump = dump_tasks();
         queue.put_nowait(7).unwrap();
