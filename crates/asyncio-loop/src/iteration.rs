@@ -336,7 +336,8 @@ impl LoopInner {
         let header = task.task.header();
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
-        header.flags().set(Flag::WAITING_DESCRIBED, false);
+        // A `WAITING_DESCRIBED` flag left set is harmless: its slot is gone with the task
+        // from the registry, and a finished task never steps nor shows in a dump again.
         if header.flags().get(Flag::WAITING_TARGET) {
             forget_waiting_target(header);
         }
