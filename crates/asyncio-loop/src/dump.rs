@@ -269,7 +269,7 @@ fn info(inner: &LoopInner, task: &TaskRc, now: Instant) -> TaskInfo {
     let waiting_on = if running {
         WaitingOn::Unknown
     } else if let Some(awaited) = header.awaited_task() {
-        WaitingOn::Task(TaskId(awaited.as_ptr().as_ptr() as usize))
+        WaitingOn::Task(awaited.id())
     } else if let Some(target) = header.waiting_target() {
         WaitingOn::Target {
             what: target.describe(),
@@ -283,13 +283,17 @@ fn info(inner: &LoopInner, task: &TaskRc, now: Instant) -> TaskInfo {
             },
             Waiting::Io { fd, write } => WaitingOn::Io { fd, write },
             Waiting::Kind(kind) => WaitingOn::Kind(kind),
+            Waiting::Shield(id) => WaitingOn::Target {
+                what: "shield()".to_owned(),
+                tasks: vec![id],
+            },
         }
     } else {
         WaitingOn::Unknown
     };
     let cancelling = TaskRef { task: task.clone() }.cancelling();
     TaskInfo {
-        id: TaskId(task.as_ptr().as_ptr() as usize),
+        id: task.id(),
         name: header.name(),
         state,
         cancelling,
@@ -387,7 +391,7 @@ impl TaskRef {
             let entry = match &inner {
                 Some(inner) => info(inner, &task, now),
                 None => TaskInfo {
-                    id: TaskId(task.as_ptr().as_ptr() as usize),
+                    id: task.id(),
                     name: task.header().name(),
                     state: DumpState::Waiting,
                     cancelling: 0,
@@ -417,7 +421,7 @@ impl TaskRef {
 
     /// The task's identity while it lives (what a [`TaskDump`] links tasks by).
     pub fn id(&self) -> TaskId {
-        TaskId(self.task.as_ptr().as_ptr() as usize)
+        self.task.id()
     }
 }
 

@@ -50,6 +50,7 @@ use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
 use crate::sync::{AtomicBool, AtomicU32};
+use crate::waiting::TaskId;
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -590,6 +591,11 @@ impl TaskRc {
 
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
         self.ptr
+    }
+
+    /// The task's identity while it lives: its address.
+    pub(crate) fn id(&self) -> TaskId {
+        TaskId(self.ptr.as_ptr() as usize)
     }
 
     fn vtable(&self) -> &'static TaskVTable {

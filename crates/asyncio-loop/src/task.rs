@@ -205,7 +205,13 @@ impl<T> Task<T> {
 
     /// Polls without counting as an awaiter: used by [`shield`](crate::shield).
     pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        self.poll_output(cx)
+        let polled = self.poll_output(cx);
+        if polled.is_pending() {
+            // For the task dump only: a shielded task must not be the waiting task's
+            // cancellation target (`note_waiting_on`), that is the point of `shield`.
+            note_waiting(Waiting::Shield(self.task.id()));
+        }
+        polled
     }
 }
 

@@ -36,6 +36,8 @@ pub(crate) enum Waiting {
     Io { fd: i32, write: bool },
     /// A primitive of `asyncio-sync`, or another operation that describes itself.
     Kind(&'static WaitKind),
+    /// A task, through `shield`: shown nested, but not the task's cancellation target.
+    Shield(TaskId),
 }
 
 /// The instant the deadlines of [`Waiting::Sleep`] count from.

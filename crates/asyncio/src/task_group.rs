@@ -14,7 +14,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{CancelTarget, Task, TaskId, TaskRef, get_event_loop, note_waiting_on};
+use asyncio_loop::{Task, TaskRef, get_event_loop};
+
+use crate::child::WaitsFor;
 
 /// A group of tasks that succeed or fail together. `E` is the children's error type.
 ///
@@ -250,40 +252,13 @@ impl<E> GroupState<E> {
             return Poll::Ready(());
         }
         *self.waker.borrow_mut() = Some(cx.waker().clone());
-        let members = self.members.borrow().clone();
-        note_waiting_on(Rc::new(GroupTarget { members }));
+        WaitsFor::note("TaskGroup", self.members.borrow().clone());
         Poll::Pending
     }
 
     /// Every failure so far, taken.
     pub(crate) fn take_failures(&self) -> Vec<Failure<E>> {
         std::mem::take(&mut *self.failures.borrow_mut())
-    }
-}
-
-/// What a task waiting for its group's children is suspended on, for the task dump: the
-/// children, nested under it. Cancelling the waiting task cancels nothing through it
-/// (`cancel` is `false`): the group's own rules (its body's or `wait`'s cancellation)
-/// decide what happens to the children, as before.
-struct GroupTarget {
-    members: Vec<TaskRef>,
-}
-
-impl CancelTarget for GroupTarget {
-    fn cancel(&self) -> bool {
-        false
-    }
-
-    fn describe(&self) -> String {
-        "TaskGroup".to_owned()
-    }
-
-    fn awaited_tasks(&self) -> Vec<TaskId> {
-        self.members
-            .iter()
-            .filter(|m| !m.done())
-            .map(TaskRef::id)
-            .collect()
     }
 }
 

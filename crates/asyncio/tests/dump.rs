@@ -196,3 +196,73 @@ fn a_task_awaiting_a_pool_job_says_so() {
         "{text}"
     );
 }
+
+#[test]
+fn semaphore_condition_and_barrier_waiters_say_what_they_wait_on() {
+    let text = asyncio::run(async {
+        let sem = Rc::new(asyncio::Semaphore::new(0));
+        let cond = Rc::new(asyncio::Condition::new());
+        let barrier = Rc::new(asyncio::Barrier::new(2));
+        let (s, c, b) = (Rc::clone(&sem), Rc::clone(&cond), Rc::clone(&barrier));
+        let permit = create_task_named("permit", async move { drop(s.acquire().await) });
+        let notified = create_task_named("notified", async move {
+            let guard = c.lock().await;
+            drop(c.wait(guard).await.unwrap());
+        });
+        let party = create_task_named("party", async move { b.wait().await.unwrap() });
+        settle().await;
+        let text = dump_tasks().to_string();
+        sem.release();
+        {
+            let _guard = cond.lock().await;
+            cond.notify(1).unwrap();
+        }
+        barrier.wait().await.unwrap();
+        permit.await.unwrap();
+        notified.await.unwrap();
+        party.await.unwrap();
+        text
+    })
+    .unwrap();
+    assert!(
+        text.contains("permit [waiting] on Semaphore.acquire()"),
+        "{text}"
+    );
+    assert!(
+        text.contains("notified [waiting] on Condition.wait()"),
+        "{text}"
+    );
+    assert!(text.contains("party [waiting] on Barrier.wait()"), "{text}");
+}
+
+#[test]
+fn wait_and_shield_have_their_tasks_nested() {
+    let text = asyncio::run(async {
+        let a = create_task_named("a", std::future::pending::<()>());
+        let b = create_task_named("b", std::future::pending::<()>());
+        let (ra, rb) = (a.as_ref(), b.as_ref());
+        let waiter = create_task_named("waiter", async move {
+            asyncio::wait([a], asyncio::ReturnWhen::AllCompleted, None).await
+        });
+        let shielder = create_task_named("shielder", async move { asyncio::shield_task(b).await });
+        settle().await;
+        let text = dump_tasks().to_string();
+        waiter.cancel();
+        shielder.cancel();
+        ra.cancel();
+        rb.cancel();
+        settle().await;
+        text
+    })
+    .unwrap();
+    assert!(
+        text.contains("waiter [waiting] on wait() (1 of 1 tasks pending)"),
+        "{text}"
+    );
+    assert!(text.contains("\n  a [waiting]"), "{text}");
+    assert!(
+        text.contains("shielder [waiting] on shield() (1 of 1 tasks pending)"),
+        "{text}"
+    );
+    assert!(text.contains("\n  b [waiting]"), "{text}");
+}
