@@ -247,12 +247,15 @@ impl fmt::Display for TaskDump {
 /// The dump's view of one task of `inner`.
 fn info(inner: &LoopInner, task: &TaskRc, now: Instant) -> TaskInfo {
     let header = task.header();
-    let (created_at, described) = {
-        let mut tasks = inner.tasks.borrow_mut();
-        match tasks.entry_mut(task) {
-            Some(entry) => (Some(entry.created_at), entry.waiting),
-            None => (None, Waiting::Unknown),
-        }
+    // `try_`: a dump asked for from a `Drop` run while the registry is being emptied
+    // (at close) shows less rather than panicking.
+    let (created_at, described) = match inner.tasks.try_borrow().ok().and_then(|tasks| {
+        tasks
+            .entry(task)
+            .map(|entry| (Some(entry.created_at), entry.waiting))
+    }) {
+        Some(found) => found,
+        None => (None, Waiting::Unknown),
     };
     let running = inner
         .current
@@ -306,13 +309,14 @@ fn info(inner: &LoopInner, task: &TaskRc, now: Instant) -> TaskInfo {
 /// The dump of `inner`'s pending tasks.
 fn dump(inner: &LoopInner) -> TaskDump {
     let now = Instant::now();
-    let tasks: Vec<TaskRc> = inner
-        .tasks
-        .borrow()
-        .iter()
-        .filter(|task| !task.header().done())
-        .cloned()
-        .collect();
+    let tasks: Vec<TaskRc> = match inner.tasks.try_borrow() {
+        Ok(tasks) => tasks
+            .iter()
+            .filter(|task| !task.header().done())
+            .cloned()
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     TaskDump {
         tasks: tasks.iter().map(|task| info(inner, task, now)).collect(),
         taken_at: now,

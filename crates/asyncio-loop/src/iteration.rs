@@ -309,7 +309,8 @@ impl LoopInner {
     fn forget_waiting(&self, task: &TaskRc) {
         let header = task.header();
         if header.flags().replace(Flag::WAITING_DESCRIBED, false)
-            && let Some(entry) = self.tasks.borrow_mut().entry_mut(task)
+            && let Ok(mut tasks) = self.tasks.try_borrow_mut()
+            && let Some(entry) = tasks.entry_mut(task)
         {
             entry.waiting = Waiting::Unknown;
         }

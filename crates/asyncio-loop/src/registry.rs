@@ -63,6 +63,13 @@ impl Registry {
     }
 
     /// The entry of `task`, if it is here.
+    pub(crate) fn entry(&self, task: &TaskRc) -> Option<&Entry> {
+        let index = task.header().slot.get();
+        let entry = self.slots.get(index as usize)?.as_ref()?;
+        entry.task.ptr_eq(task).then_some(entry)
+    }
+
+    /// The entry of `task`, if it is here, to change.
     pub(crate) fn entry_mut(&mut self, task: &TaskRc) -> Option<&mut Entry> {
         let index = task.header().slot.get();
         let entry = self.slots.get_mut(index as usize)?.as_mut()?;

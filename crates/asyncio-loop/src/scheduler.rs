@@ -281,8 +281,11 @@ impl Schedule for LoopInner {
     }
 
     fn note_waiting(&self, waiting: Waiting) {
+        // `try_`: a description is never worth a panic, should a future be polled while
+        // the registry is in use (nothing does that today).
         if let Some(current) = &*self.current.borrow()
-            && let Some(entry) = self.tasks.borrow_mut().entry_mut(current)
+            && let Ok(mut tasks) = self.tasks.try_borrow_mut()
+            && let Some(entry) = tasks.entry_mut(current)
         {
             entry.waiting = waiting;
             current.header().flags().set(Flag::WAITING_DESCRIBED, true);
