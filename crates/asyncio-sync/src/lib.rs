@@ -15,6 +15,9 @@
 //! item (never inserted later), and a lock or semaphore waiter that was handed the lock or a
 //! permit passes it on.
 //!
+//! A runtime may listen for what a pending future waits on ([`set_wait_hook`]): the
+//! `asyncio` crate's loop does, for its task dump ("consumer waits on `Queue.get()`").
+//!
 //! The worker-pool pattern of asyncio's documentation:
 //!
 //! ```
