@@ -27,6 +27,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["sigaction"],
     ),
     (
+        "L0 leaf types: what a task waits on, for the task dump",
+        &["waiting"],
+    ),
+    (
         "L0 leaf types: a task's cancellation record",
         &["cancel_state"],
     ),
@@ -66,6 +70,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["handle", "future", "sleep", "remote", "shield"],
     ),
     ("L4 surface: the timeout scope object", &["timeout_scope"]),
+    ("L4 surface: debug mode's watch on I/O", &["slow_io"]),
     ("L4 surface: I/O sources", &["source"]),
     ("L4 surface: sockets", &["tcp", "udp", "unix"]),
     ("L4 surface: EventLoop", &["event_loop"]),
@@ -75,6 +80,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "L4 surface: pipes; child processes watched through add_reader",
         &["pipe", "child"],
     ),
+    ("L4 surface: the task dump", &["dump"]),
 ];
 
 /// Runs the check and prints the layers with each file's imports.

@@ -18,6 +18,7 @@
 use std::sync::Arc;
 
 use crate::error::CancelOrigin;
+use crate::waiting::TaskId;
 
 /// Something a task can be suspended on that cancelling the task cancels first, as
 /// asyncio's `Task.cancel()` cancels the future in `_fut_waiter`: a gather's outer future,
@@ -27,6 +28,18 @@ pub trait CancelTarget {
     /// task's own cancellation waits until the target wakes it (its end), so the task's
     /// cleanup runs after the target's.
     fn cancel(&self) -> bool;
+
+    /// How a task dump (`EventLoop::dump`) shows it, after "waiting on": asyncio's name
+    /// for it (`"gather()"`); by default `"Future"`.
+    fn describe(&self) -> String {
+        "Future".to_owned()
+    }
+
+    /// The tasks it waits for, which a task dump nests under the task awaiting it (a
+    /// gather's or a task group's children); by default none.
+    fn awaited_tasks(&self) -> Vec<TaskId> {
+        Vec::new()
+    }
 }
 
 /// A cancellation on its way to a catch scope.

@@ -20,6 +20,7 @@ use crate::error::Panic;
 use crate::header::{Header, TaskRc};
 use crate::ready::ReadyQueue;
 use crate::shared::{LoopId, Shared};
+use crate::waiting::Waiting;
 
 /// What a task and its handles ask of their loop beyond queueing a step, on the loop's
 /// thread.
@@ -31,6 +32,10 @@ pub(crate) trait Schedule {
     /// Records that the running task's step is suspended on `task` (asyncio's
     /// `_fut_waiter`), so cancelling the running task cancels `task` first.
     fn note_waiting_on(&self, task: TaskRc);
+
+    /// Records what the running task's step is suspended on, for the task dump, when it is
+    /// not a task (`waiting.rs`).
+    fn note_waiting(&self, waiting: Waiting);
 
     /// Reports through the loop's exception handler (asyncio's
     /// `call_exception_handler`); `error` is the `Debug` of an `Err` a task failed with.

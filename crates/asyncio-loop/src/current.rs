@@ -3,6 +3,7 @@
 //! the one set with `set_event_loop` (`get_event_loop`).
 
 use std::cell::RefCell;
+use std::panic::Location;
 
 use asyncio_contextvars::Context;
 
@@ -53,6 +54,7 @@ pub fn set_event_loop(event_loop: Option<&EventLoop>) {
 ///
 /// With "no running event loop" when called outside a running loop (as `tokio::spawn`
 /// panics outside a runtime); use [`EventLoop::create_task`] there.
+#[track_caller]
 pub fn create_task<F: std::future::Future + 'static>(future: F) -> Task<F::Output> {
     match running_loop() {
         Some(event_loop) => event_loop.spawn(None, future),
@@ -88,6 +90,7 @@ pub fn create_task<F: std::future::Future + 'static>(future: F) -> Task<F::Outpu
 /// # Panics
 ///
 /// With "no running event loop" when called outside a running loop.
+#[track_caller]
 pub fn create_try_task<T, E, F>(future: F) -> Task<Result<T, E>>
 where
     T: 'static,
@@ -102,6 +105,7 @@ where
 /// # Panics
 ///
 /// With "no running event loop" when called outside a running loop.
+#[track_caller]
 pub fn create_task_named<F: std::future::Future + 'static>(
     name: impl Into<String>,
     future: F,
@@ -118,12 +122,15 @@ pub fn create_task_named<F: std::future::Future + 'static>(
 /// # Panics
 ///
 /// With "no running event loop" when called outside a running loop.
+#[track_caller]
 pub fn create_task_with_context<F: std::future::Future + 'static>(
     context: &Context,
     future: F,
 ) -> Task<F::Output> {
     match running_loop() {
-        Some(event_loop) => event_loop.spawn_in(Some(context.clone()), None, future),
+        Some(event_loop) => {
+            event_loop.spawn_in(Some(context.clone()), None, future, Location::caller())
+        }
         None => panic!("create_task: no running event loop"),
     }
 }

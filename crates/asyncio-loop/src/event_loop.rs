@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -86,29 +86,32 @@ impl EventLoop {
     ///
     /// The main task runs in a copy of the current context, as asyncio's
     /// `run_until_complete` wraps its coroutine in a task.
+    #[track_caller]
     pub fn run_until_complete<F: std::future::Future>(
         &self,
         future: F,
     ) -> Result<F::Output, RunError> {
-        self.run_main(capture(), future)
+        self.run_main(capture(), future, Location::caller())
     }
 
     /// [`run_until_complete`](Self::run_until_complete) with the main task running in
     /// `context` (asyncio's `loop.run_until_complete(loop.create_task(coro, context=ctx))`):
     /// what it sets stays in `context`, as `asyncio.Runner` keeps one context for all its
     /// runs.
+    #[track_caller]
     pub fn run_until_complete_with_context<F: std::future::Future>(
         &self,
         context: &contextvars::Context,
         future: F,
     ) -> Result<F::Output, RunError> {
-        self.run_main(Some(context.clone()), future)
+        self.run_main(Some(context.clone()), future, Location::caller())
     }
 
     fn run_main<F: std::future::Future>(
         &self,
         context: Option<contextvars::Context>,
         future: F,
+        created_at: &'static Location<'static>,
     ) -> Result<F::Output, RunError> {
         let inner = &self.inner;
         check_can_run(inner)?;
@@ -116,7 +119,7 @@ impl EventLoop {
 
         // The main task's future lives in this frame (so it needs no `'static`) and is
         // polled by `step` below; the task's own stage is a placeholder never polled.
-        let main_task = MainTask::register(inner, !is_asyncio_future::<F>(), context);
+        let main_task = MainTask::register(inner, !is_asyncio_future::<F>(), context, created_at);
         let main = &main_task.task;
 
         let mut slot = pin!(Some(future));
@@ -390,11 +393,13 @@ impl EventLoop {
     /// Wraps `future` in a task named `Task-N`, scheduled for the next iteration (never run
     /// eagerly). Dropping the returned handle does not cancel it. The task runs in a copy
     /// of the current context (asyncio-contextvars), taken now.
+    #[track_caller]
     pub fn create_task<F: std::future::Future + 'static>(&self, future: F) -> Task<F::Output> {
         self.inner.spawn(None, future)
     }
 
     /// [`create_task`](Self::create_task) with a name.
+    #[track_caller]
     pub fn create_task_named<F: std::future::Future + 'static>(
         &self,
         name: impl Into<String>,
@@ -406,12 +411,39 @@ impl EventLoop {
     /// [`create_task`](Self::create_task) running in `context` itself rather than a copy
     /// of the current one (asyncio's `create_task(coro, context=ctx)`): what the task sets
     /// stays in `context`, where whoever holds it sees it.
+    #[track_caller]
     pub fn create_task_with_context<F: std::future::Future + 'static>(
         &self,
         context: &contextvars::Context,
         future: F,
     ) -> Task<F::Output> {
-        self.inner.spawn_in(Some(context.clone()), None, future)
+        self.inner
+            .spawn_in(Some(context.clone()), None, future, Location::caller())
+    }
+
+    /// [`create_task`](Self::create_task) recording `created_at` as the line that made
+    /// the task, for spawners that make tasks on their caller's behalf from inside a
+    /// closure, where `#[track_caller]` does not reach (the facade's `gather`, say: its
+    /// children show the user's `gather` line in a [`dump`](Self::dump)). Pass
+    /// [`Location::caller()`] taken in a `#[track_caller]` function.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, create_task};
+    /// use std::panic::Location;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let here = Location::caller();
+    /// let task = event_loop.create_task_at(async {}, here);
+    /// let dump = event_loop.dump();
+    /// assert_eq!(dump.get(task.as_ref().id()).unwrap().created_at, Some(here));
+    /// event_loop.run_until_complete(task).unwrap().unwrap();
+    /// ```
+    pub fn create_task_at<F: std::future::Future + 'static>(
+        &self,
+        future: F,
+        created_at: &'static Location<'static>,
+    ) -> Task<F::Output> {
+        self.inner.spawn_in(capture(), None, future, created_at)
     }
 
     /// A settable future bound to this loop (asyncio's `loop.create_future()`).
@@ -600,12 +632,13 @@ impl<'a> MainTask<'a> {
         inner: &'a LoopInner,
         schedule: bool,
         context: Option<contextvars::Context>,
+        created_at: &'static Location<'static>,
     ) -> MainTask<'a> {
         let task = new_task(&inner.shared, None, true, std::future::pending::<()>());
         if let Some(context) = context {
             task.header().set_context(context);
         }
-        inner.tasks.borrow_mut().insert(task.clone());
+        inner.tasks.borrow_mut().insert(task.clone(), created_at);
         if schedule {
             inner.schedule(&task);
         }

@@ -53,6 +53,11 @@ impl Flag {
     /// The task's step is suspended on a [`CancelTarget`](crate::CancelTarget) kept in its
     /// extras (`Header::set_waiting_target`): a step start forgets it.
     pub(crate) const WAITING_TARGET: Flag = Flag(1 << 11);
+    /// The task's registry slot holds a description of what its step is suspended on
+    /// (`waiting.rs`, for the task dump): a step start forgets it.
+    pub(crate) const WAITING_DESCRIBED: Flag = Flag(1 << 12);
+    /// Either of the two above: what a step start tests, in one test.
+    pub(crate) const WAITING_ANY: Flag = Flag(Flag::WAITING_TARGET.0 | Flag::WAITING_DESCRIBED.0);
 }
 
 /// Where [`State`] sits in the [`Flags`] word.

@@ -41,6 +41,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
+use std::time::Instant;
 
 use asyncio_contextvars::Context;
 
@@ -49,6 +50,7 @@ use crate::error::{InvalidStateError, Panic, TaskError};
 use crate::flags::{Flag, Flags, State};
 use crate::shared::Shared;
 use crate::sync::{AtomicBool, AtomicU32};
+use crate::waiting::TaskId;
 
 /// The process-wide counter behind the default names `Task-1`, `Task-2`, ...
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -181,6 +183,9 @@ struct Extras {
     /// The task's context (asyncio's `Task._context`), when it has one: taken at creation
     /// from a creator's context with values, or made when the task first sets a variable.
     context: Option<Context>,
+    /// When the task was made, recorded in debug mode only (a clock read per spawn is not
+    /// free): the age a task dump shows.
+    created: Option<Instant>,
 }
 
 /// One unit of a task's waker count, held as a bare pointer: one of our wakers in one word,
@@ -331,6 +336,32 @@ impl Header {
     pub(crate) fn set_context(&self, context: Context) {
         let old = self.with_extras(|extras| extras.context.replace(context));
         drop(old);
+    }
+
+    /// Records when the task was made (debug mode, at spawn).
+    pub(crate) fn set_created(&self, at: Instant) {
+        self.with_extras(|extras| extras.created = Some(at));
+    }
+
+    /// When the task was made, if that was recorded.
+    pub(crate) fn created(&self) -> Option<Instant> {
+        self.with_existing_extras(|extras| extras.created).flatten()
+    }
+
+    /// What the step is suspended on when that is a [`CancelTarget`], without taking it.
+    pub(crate) fn waiting_target(&self) -> Option<Rc<dyn CancelTarget>> {
+        if !self.flags().get(Flag::WAITING_TARGET) {
+            return None;
+        }
+        self.with_existing_extras(|extras| extras.waiting_target.clone())
+            .flatten()
+    }
+
+    /// The task it awaits through a task handle, without taking it.
+    pub(crate) fn awaited_task(&self) -> Option<TaskRc> {
+        let awaited = self.local.waiting_on.take();
+        self.local.waiting_on.set(awaited.clone());
+        awaited
     }
 
     /// The task's flags (loop thread only).
@@ -560,6 +591,11 @@ impl TaskRc {
 
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
         self.ptr
+    }
+
+    /// The task's identity while it lives: its address.
+    pub(crate) fn id(&self) -> TaskId {
+        TaskId(self.ptr.as_ptr() as usize)
     }
 
     fn vtable(&self) -> &'static TaskVTable {

@@ -20,6 +20,7 @@ use crate::shared::{Injected, Sleep};
 use crate::task::report_unretrieved;
 use crate::task_ref::TaskRef;
 use crate::timers::TimerEntry;
+use crate::waiting::Waiting;
 use crate::waker::task_of;
 
 /// Timers due by `now + CLOCK_RESOLUTION` fire in this iteration (asyncio's
@@ -284,8 +285,10 @@ impl LoopInner {
         }
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
-        if header.flags().get(Flag::WAITING_TARGET) {
-            forget_waiting_target(header);
+        // One test for both: only a step after an await of a gather, a `Future`, a sleep,
+        // a socket or a primitive has either.
+        if header.flags().get(Flag::WAITING_ANY) {
+            self.forget_waiting(&task);
         }
         let previous = self.current.replace(Some(task.clone()));
         let (finished, stop_in_step) = match main {
@@ -296,6 +299,23 @@ impl LoopInner {
         drop(stepped);
         if finished {
             self.finish(task, stop_in_step);
+        }
+    }
+
+    /// A step starts afresh: what the last one was suspended on is forgotten. Out of line,
+    /// as `forget_waiting_target`.
+    #[cold]
+    #[inline(never)]
+    fn forget_waiting(&self, task: &TaskRc) {
+        let header = task.header();
+        if header.flags().replace(Flag::WAITING_DESCRIBED, false)
+            && let Ok(mut tasks) = self.tasks.try_borrow_mut()
+            && let Some(entry) = tasks.entry_mut(task)
+        {
+            entry.waiting = Waiting::Unknown;
+        }
+        if header.flags().get(Flag::WAITING_TARGET) {
+            forget_waiting_target(header);
         }
     }
 
@@ -317,6 +337,8 @@ impl LoopInner {
         let header = task.task.header();
         let waiting_on = header.local.waiting_on.take();
         drop(waiting_on);
+        // A `WAITING_DESCRIBED` flag left set is harmless: its slot is gone with the task
+        // from the registry, and a finished task never steps nor shows in a dump again.
         if header.flags().get(Flag::WAITING_TARGET) {
             forget_waiting_target(header);
         }

@@ -66,6 +66,7 @@ mod shared;
 #[cfg(unix)]
 mod sigaction;
 mod sync;
+mod waiting;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod cancelling;
 mod context;
@@ -104,6 +105,7 @@ mod shield;
 mod signal;
 mod sleep;
 #[cfg(unix)]
+mod slow_io;
 mod source;
 #[cfg(unix)]
 mod tcp;
@@ -118,6 +120,8 @@ mod child;
 #[cfg(unix)]
 mod pipe;
 
+mod dump;
+
 // loom models of the cross-thread paths (`cargo xtask loom`).
 #[cfg(all(test, loom))]
 mod loom_models;
@@ -125,6 +129,7 @@ mod loom_models;
 /// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
 /// creator's context, callbacks in a copy of the context they were scheduled from.
 pub use asyncio_contextvars as contextvars;
+pub use asyncio_sync::WaitKind;
 pub use callback::DoneCallbackId;
 pub use cancel_state::CancelTarget;
 pub use catch::{CatchCancelled, Reraise, catch_cancelled, finally, note_waiting_on};
@@ -135,6 +140,7 @@ pub use current::{
     all_tasks, create_task, create_task_named, create_task_with_context, create_try_task,
     current_task, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
 };
+pub use dump::{DumpState, TaskDump, TaskInfo, WaitingOn, note_waiting_for};
 pub use error::{
     CancelledError, InvalidStateError, IoError, Panic, RunError, RuntimeError, TaskError,
     TimeoutError,
@@ -163,4 +169,5 @@ pub use try_task::TryTask;
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf};
+pub use waiting::TaskId;
 pub use watch::{SharedTask, TaskWatch, shield_ref};

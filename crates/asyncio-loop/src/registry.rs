@@ -4,19 +4,37 @@
 //! The table owns one reference of every pending task; that is what keeps a detached task
 //! alive, and what `all_tasks()` and `close()` walk. Wakers point at tasks directly, so
 //! nothing looks tasks up here on the hot path.
+//!
+//! Beside each task its slot keeps what only the task dump (`dump.rs`) reads: where the
+//! task was created, and what its step is suspended on when a sleep, a socket or a
+//! primitive said so (`waiting.rs`). Here rather than in the header, which is full at 64
+//! bytes: a slot is written at spawn anyway, and these three words cost a pending task
+//! nothing in its own allocation's malloc size class.
+
+use std::panic::Location;
 
 use crate::header::TaskRc;
+use crate::waiting::Waiting;
+
+/// A pending task and what the dump shows of it.
+pub(crate) struct Entry {
+    pub(crate) task: TaskRc,
+    /// The user's line that made it (`#[track_caller]` up from `create_task`).
+    pub(crate) created_at: &'static Location<'static>,
+    /// Valid while the task's `WAITING_DESCRIBED` flag is set.
+    pub(crate) waiting: Waiting,
+}
 
 /// Pending tasks, in slots reused once freed.
 #[derive(Default)]
 pub(crate) struct Registry {
-    slots: Vec<Option<TaskRc>>,
+    slots: Vec<Option<Entry>>,
     free: Vec<u32>,
 }
 
 impl Registry {
-    /// Stores `task` and records its slot in its header.
-    pub(crate) fn insert(&mut self, task: TaskRc) {
+    /// Stores `task`, made at `created_at`, and records its slot in its header.
+    pub(crate) fn insert(&mut self, task: TaskRc, created_at: &'static Location<'static>) {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -26,29 +44,52 @@ impl Registry {
             }
         };
         task.header().slot.set(index);
-        self.slots[index as usize] = Some(task);
+        self.slots[index as usize] = Some(Entry {
+            task,
+            created_at,
+            waiting: Waiting::Unknown,
+        });
     }
 
     /// Takes `task` out, if it is here.
     pub(crate) fn remove(&mut self, task: &TaskRc) -> Option<TaskRc> {
         let index = task.header().slot.replace(u32::MAX);
         let slot = self.slots.get_mut(index as usize)?;
-        if !slot.as_ref().is_some_and(|held| held.ptr_eq(task)) {
+        if !slot.as_ref().is_some_and(|held| held.task.ptr_eq(task)) {
             return None;
         }
         self.free.push(index);
-        slot.take()
+        slot.take().map(|entry| entry.task)
+    }
+
+    /// The entry of `task`, if it is here.
+    pub(crate) fn entry(&self, task: &TaskRc) -> Option<&Entry> {
+        let index = task.header().slot.get();
+        let entry = self.slots.get(index as usize)?.as_ref()?;
+        entry.task.ptr_eq(task).then_some(entry)
+    }
+
+    /// The entry of `task`, if it is here, to change.
+    pub(crate) fn entry_mut(&mut self, task: &TaskRc) -> Option<&mut Entry> {
+        let index = task.header().slot.get();
+        let entry = self.slots.get_mut(index as usize)?.as_mut()?;
+        entry.task.ptr_eq(task).then_some(entry)
     }
 
     /// Every pending task, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskRc> {
+        self.entries().map(|entry| &entry.task)
+    }
+
+    /// Every pending task's entry, in slot order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.slots.iter().flatten()
     }
 
     /// Empties the table, handing every task back (so the caller can drop them outside any
     /// borrow of the loop).
     pub(crate) fn drain(&mut self) -> Vec<TaskRc> {
-        let tasks = self.slots.drain(..).flatten().collect();
+        let tasks = self.slots.drain(..).flatten().map(|e| e.task).collect();
         self.free.clear();
         tasks
     }

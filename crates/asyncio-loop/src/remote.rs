@@ -5,12 +5,12 @@
 use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use asyncio_contextvars::{SendContext, capture_send};
+use asyncio_contextvars::{SendContext, capture, capture_send};
 use pin_project_lite::pin_project;
 
 use crate::concurrent::ConcurrentFuture;
@@ -75,21 +75,26 @@ impl LoopHandle {
     /// Runs `future` as a task of the loop (asyncio's `run_coroutine_threadsafe`). The
     /// returned [`ConcurrentFuture`] can be awaited anywhere or blocked on; it gives
     /// `Err(TaskError::Cancelled)` if the loop closes (or the task is cancelled) first.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> ConcurrentFuture<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let (concurrent, setter) = ConcurrentFuture::new();
+        // The caller's line, taken here: the spawn itself happens in a closure on the
+        // loop's thread, where `#[track_caller]` no longer reaches.
+        let created_at = Location::caller();
         // If the loop is closed the closure is dropped unrun, and with it the setter,
         // which reports the cancellation.
         let _ = self.call_soon_threadsafe(move || {
             // Remote callbacks run inside the loop's run, so it is the running loop.
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
-            event_loop.spawn(None, async move {
+            let future = async move {
                 let outcome = CatchUnwind { future }.await;
                 setter.complete(outcome);
-            });
+            };
+            event_loop.spawn_in(capture(), None, future, created_at);
         });
         concurrent
     }

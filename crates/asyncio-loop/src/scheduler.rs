@@ -6,6 +6,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -18,15 +19,17 @@ use crate::callback::{Callback, CallbackCell};
 use crate::context::{LoopRef, Schedule};
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
 use crate::exception::{ExceptionContext, default_exception_handler};
+use crate::flags::Flag;
 use crate::header::TaskRc;
 use crate::raw::new_task;
 use crate::reactor::Io;
 use crate::ready::{Ready, ReadyQueue};
 use crate::registry::Registry;
 use crate::shared::{Injected, Shared};
-use crate::task::Task;
+use crate::task::{Task, note_sync_waiting};
 use crate::task_ref::TaskRef;
 use crate::timers::{TimerEntry, TimerId, Timers};
+use crate::waiting::Waiting;
 use crate::waker::task_of;
 
 /// Default `slow_callback_duration`, as asyncio's.
@@ -75,6 +78,9 @@ pub(crate) struct LoopInner {
 impl LoopInner {
     pub(crate) fn new() -> LoopInner {
         let shared = Shared::new();
+        // The primitives of `asyncio-sync` say what a task waits on through this (the
+        // first loop of the process installs it; `false` after that is expected).
+        let _ = asyncio_sync::set_wait_hook(note_sync_waiting);
         let debug = std::env::var_os("ASYNCIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
         LoopInner {
             shared: Arc::new(shared),
@@ -170,33 +176,39 @@ impl LoopInner {
     }
 
     /// Spawns `future` as a task running in a copy of the current context (asyncio's
-    /// `Task.__init__`: `copy_context()`), if that has any value.
+    /// `Task.__init__`: `copy_context()`), if that has any value. The task's creation
+    /// site is the caller's (`#[track_caller]` all the way up from the user's line).
+    #[track_caller]
     pub(crate) fn spawn<F: std::future::Future + 'static>(
         &self,
         name: Option<String>,
         future: F,
     ) -> Task<F::Output> {
-        self.spawn_in(capture(), name, future)
+        self.spawn_in(capture(), name, future, Location::caller())
     }
 
     /// Spawns `future` as a task running in `context` (asyncio's `create_task(.., context=)`),
-    /// or in a context of its own made when it first sets a variable.
+    /// or in a context of its own made when it first sets a variable; made at `created_at`.
     pub(crate) fn spawn_in<F: std::future::Future + 'static>(
         &self,
         context: Option<Context>,
         name: Option<String>,
         future: F,
+        created_at: &'static Location<'static>,
     ) -> Task<F::Output> {
         let task = new_task(&self.shared, name, false, future);
         if let Some(context) = context {
             task.header().set_context(context);
+        }
+        if self.debug.get() {
+            task.header().set_created(Instant::now());
         }
         if self.ready.is_closed() {
             // asyncio refuses with "Event loop is closed"; here the task is born cancelled
             // so the handle still answers honestly.
             task.abort();
         } else {
-            self.tasks.borrow_mut().insert(task.clone());
+            self.tasks.borrow_mut().insert(task.clone(), created_at);
             self.schedule(&task);
         }
         // SAFETY: `task` runs `future`, whose output is `F::Output`.
@@ -265,6 +277,18 @@ impl Schedule for LoopInner {
     fn note_waiting_on(&self, task: TaskRc) {
         if let Some(current) = &*self.current.borrow() {
             current.header().local.waiting_on.set(Some(task));
+        }
+    }
+
+    fn note_waiting(&self, waiting: Waiting) {
+        // `try_`: a description is never worth a panic, should a future be polled while
+        // the registry is in use (nothing does that today).
+        if let Some(current) = &*self.current.borrow()
+            && let Ok(mut tasks) = self.tasks.try_borrow_mut()
+            && let Some(entry) = tasks.entry_mut(current)
+        {
+            entry.waiting = waiting;
+            current.header().flags().set(Flag::WAITING_DESCRIBED, true);
         }
     }
 

@@ -22,7 +22,9 @@ use crate::error::TimeoutError;
 use crate::running::running_loop;
 use crate::scheduler::{LoopInner, epoch};
 use crate::shared::LoopId;
+use crate::task::note_waiting;
 use crate::timers::{TimerId, saturating_add};
+use crate::waiting::Waiting;
 
 /// The running loop, for a timer future being polled.
 fn loop_for(what: &str) -> std::rc::Rc<LoopInner> {
@@ -84,6 +86,14 @@ impl Deadline {
 
     fn instant(self) -> Instant {
         saturating_add(epoch(), Duration::from_nanos(self.0))
+    }
+}
+
+/// Tells the task dump that the running task sleeps until `deadline`, when the timer is a
+/// sleep's: a timeout's timer is not what its task waits on (its future is, and said so).
+fn note_sleep(what: &str, deadline: Instant) {
+    if what == "sleep" {
+        note_waiting(Waiting::sleep(deadline));
     }
 }
 
@@ -153,6 +163,7 @@ impl Timer {
                 if owner != loop_id(&event_loop) {
                     deadline.instant()
                 } else if event_loop.retarget_timer(id, cx.waker()) {
+                    note_sleep(what, deadline.instant());
                     return Poll::Pending;
                 } else {
                     self.state = TimerState::Idle(Idle::Done);
@@ -166,6 +177,7 @@ impl Timer {
             id,
             deadline: Deadline::new(deadline),
         };
+        note_sleep(what, deadline);
         Poll::Pending
     }
 

@@ -22,6 +22,9 @@ use crate::reactor::{Direction, SourceState};
 use crate::running::running_loop;
 use crate::scheduler::LoopInner;
 use crate::shared::Shared;
+use crate::slow_io::SlowIoWatch;
+use crate::task::note_waiting;
+use crate::waiting::Waiting;
 
 /// A non-blocking I/O object (a socket, a pipe, a terminal) registered with the loop: its
 /// readiness is awaited instead of blocking. The sockets of this crate are `IoSource`s of
@@ -156,12 +159,24 @@ impl<T: AsFd> IoSource<T> {
 
     /// `Ready` while the object may be readable; else wakes the task at the next edge.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.state().poll_ready(Direction::Read, cx).map(Ok)
+        self.poll_ready(Direction::Read, cx).map(Ok)
     }
 
     /// `Ready` while the object may be writable; else wakes the task at the next edge.
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.state().poll_ready(Direction::Write, cx).map(Ok)
+        self.poll_ready(Direction::Write, cx).map(Ok)
+    }
+
+    /// Readiness in `direction`; when it is not there, the task dump learns that the
+    /// running task waits on this descriptor.
+    fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        let ready = self.state().poll_ready(direction, cx);
+        if ready.is_pending() {
+            let fd = self.registration.as_ref().map_or(-1, |r| r.fd);
+            let write = matches!(direction, Direction::Write);
+            note_waiting(Waiting::Io { fd, write });
+        }
+        ready
     }
 
     /// Forgets that the object may be writable: the next [`writable`](Self::writable) waits
@@ -246,11 +261,17 @@ impl<T: AsFd> IoSource<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        // Debug mode times each operation (`slow_io.rs`); otherwise this is one branch.
+        let watch = SlowIoWatch::start(self.registration.as_ref().map(|r| &r.event_loop));
         loop {
-            if self.state().poll_ready(direction, cx).is_pending() {
+            if self.poll_ready(direction, cx).is_pending() {
                 return Poll::Pending;
             }
-            match op(self.get_ref()) {
+            let outcome = op(self.get_ref());
+            if let Some(watch) = &watch {
+                watch.check(direction, self.registration.as_ref().map_or(-1, |r| r.fd));
+            }
+            match outcome {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.state().clear_ready(direction);
                 }

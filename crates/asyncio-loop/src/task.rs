@@ -21,6 +21,7 @@ use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::flags::{Flag, State};
 use crate::header::{Header, Outcome, TaskRc};
 use crate::task_ref::{TaskRef, request_cancel};
+use crate::waiting::Waiting;
 
 /// A handle to a task that outputs `T`; awaiting it gives `Ok(output)`, or why there is none.
 ///
@@ -204,7 +205,13 @@ impl<T> Task<T> {
 
     /// Polls without counting as an awaiter: used by [`shield`](crate::shield).
     pub(crate) fn poll_shielded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        self.poll_output(cx)
+        let polled = self.poll_output(cx);
+        if polled.is_pending() {
+            // For the task dump only: a shielded task must not be the waiting task's
+            // cancellation target (`note_waiting_on`), that is the point of `shield`.
+            note_waiting(Waiting::Shield(self.task.id()));
+        }
+        polled
     }
 }
 
@@ -342,6 +349,17 @@ fn attached_to_a_different_loop(running: &LoopRef, task: &TaskRc) -> ! {
 
 /// Records that the running task's step is suspended on `task`, so cancelling it cancels
 /// `task` first (see `request_cancel`).
+/// Records what the running task's step is suspended on, for the task dump (`waiting.rs`);
+/// called on `Pending` paths only. Does nothing outside a task.
+pub(crate) fn note_waiting(waiting: Waiting) {
+    with_running(|scheduler| scheduler.note_waiting(waiting));
+}
+
+/// The hook the loop installs in `asyncio-sync` (`scheduler.rs`): a primitive's `Pending`.
+pub(crate) fn note_sync_waiting(kind: &'static asyncio_sync::WaitKind) {
+    note_waiting(Waiting::Kind(kind));
+}
+
 pub(crate) fn note_waiting_on(task: &TaskRc) {
     with_running(|scheduler| scheduler.note_waiting_on(task.clone()));
 }

@@ -6,6 +6,7 @@
 //! waiter does.
 
 use crate::lock_state;
+use crate::wait_hook::{BARRIER_WAIT, pending};
 use crate::waiters::{Waiters, wake_all};
 use std::fmt;
 use std::future::Future;
@@ -169,10 +170,10 @@ impl Future for BarrierWait<'_> {
                 }
                 self.index = index;
                 self.key = Some(state.waiters.push(cx.waker()));
-                Poll::Pending
+                pending(&BARRIER_WAIT)
             }
             Some(key) => match state.waiters.poll(key, cx.waker()) {
-                None => Poll::Pending,
+                None => pending(&BARRIER_WAIT),
                 Some(outcome) => {
                     self.key = None;
                     match outcome {

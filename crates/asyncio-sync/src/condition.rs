@@ -5,6 +5,7 @@
 
 use crate::lock::{Lock, LockAcquire, LockGuard};
 use crate::lock_state;
+use crate::wait_hook::{CONDITION_WAIT, pending};
 use crate::waiters::{Waiters, wake, wake_all};
 use std::fmt;
 use std::future::Future;
@@ -182,7 +183,7 @@ impl Future for Notified<'_> {
             self.key = None;
             Poll::Ready(())
         } else {
-            Poll::Pending
+            pending(&CONDITION_WAIT)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `set` returns even if the event was cleared again before it ran, as in asyncio.
 
 use crate::lock_state;
+use crate::wait_hook::{EVENT_WAIT, pending};
 use crate::waiters::{Waiters, wake_all};
 use std::fmt;
 use std::future::Future;
@@ -92,14 +93,14 @@ impl Future for EventWait<'_> {
             None => {
                 let key = state.waiters.push(cx.waker());
                 self.key = Some(key);
-                Poll::Pending
+                pending(&EVENT_WAIT)
             }
             Some(key) => match state.waiters.poll(key, cx.waker()) {
                 Some(()) => {
                     self.key = None;
                     Poll::Ready(())
                 }
-                None => Poll::Pending,
+                None => pending(&EVENT_WAIT),
             },
         }
     }

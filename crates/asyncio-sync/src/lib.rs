@@ -15,6 +15,9 @@
 //! item (never inserted later), and a lock or semaphore waiter that was handed the lock or a
 //! permit passes it on.
 //!
+//! A runtime may listen for what a pending future waits on ([`set_wait_hook`]): the
+//! `asyncio` crate's loop does, for its task dump ("consumer waits on `Queue.get()`").
+//!
 //! The worker-pool pattern of asyncio's documentation:
 //!
 //! ```
@@ -51,6 +54,7 @@ mod event;
 mod lock;
 mod queue;
 mod semaphore;
+mod wait_hook;
 mod waiters;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
@@ -65,6 +69,7 @@ pub use queue::{
 pub use semaphore::{
     BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphoreError, SemaphorePermit,
 };
+pub use wait_hook::{WaitHook, WaitKind, set_wait_hook};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -5,6 +5,7 @@
 //! [`Condition`](crate::Condition) is built on it.
 
 use crate::lock_state;
+use crate::wait_hook::{LOCK_ACQUIRE, pending};
 use crate::waiters::{Waiters, wake};
 use std::fmt;
 use std::future::Future;
@@ -134,11 +135,11 @@ impl<'a> Future for LockAcquire<'a> {
             None => {
                 let key = state.waiters.push(cx.waker());
                 self.key = Some(key);
-                return Poll::Pending;
+                return pending(&LOCK_ACQUIRE);
             }
             Some(key) => {
                 if state.waiters.poll(key, cx.waker()).is_none() {
-                    return Poll::Pending;
+                    return pending(&LOCK_ACQUIRE);
                 }
                 self.key = None;
             }

@@ -24,6 +24,7 @@ pub use error::{
 pub use order::{Fifo, Lifo, Order, Priority};
 
 use crate::lock_state;
+use crate::wait_hook::{QUEUE_GET, QUEUE_JOIN, QUEUE_PUT, pending};
 use crate::waiters::{Waiters, wake, wake_all};
 use std::fmt;
 use std::future::Future;
@@ -348,7 +349,7 @@ impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
         let mut state = lock_state(&shared.state);
         if let Some(key) = this.key {
             if state.putters.poll(key, cx.waker()).is_none() {
-                return Poll::Pending;
+                return pending(&QUEUE_PUT);
             }
             // Woken: look again, as CPython's `while self.full():` loop does.
             this.key = None;
@@ -365,7 +366,7 @@ impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
                 // At the back of the line, also when woken and overtaken.
                 this.key = Some(state.putters.push(cx.waker()));
                 this.item = Some(item);
-                Poll::Pending
+                pending(&QUEUE_PUT)
             }
         }
     }
@@ -403,7 +404,7 @@ impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
         let mut state = lock_state(&shared.state);
         if let Some(key) = self.key {
             if state.getters.poll(key, cx.waker()).is_none() {
-                return Poll::Pending;
+                return pending(&QUEUE_GET);
             }
             // Woken: look again, as CPython's `while self.empty():` loop does.
             self.key = None;
@@ -419,7 +420,7 @@ impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
                 // At the back of the line, also when woken and overtaken.
                 let key = state.getters.push(cx.waker());
                 self.key = Some(key);
-                Poll::Pending
+                pending(&QUEUE_GET)
             }
         }
     }
@@ -471,7 +472,7 @@ impl<T, O: Order<T>> Future for QueueJoin<'_, T, O> {
             self.done = true;
             Poll::Ready(())
         } else {
-            Poll::Pending
+            pending(&QUEUE_JOIN)
         }
     }
 }

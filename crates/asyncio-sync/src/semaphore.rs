@@ -3,6 +3,7 @@
 //! the first waiter, and a waiter handed a permit and dropped before it ran passes it on.
 
 use crate::lock_state;
+use crate::wait_hook::{SEMAPHORE_ACQUIRE, pending};
 use crate::waiters::{Waiters, wake};
 use std::fmt;
 use std::future::Future;
@@ -174,11 +175,11 @@ impl<'a> Future for SemaphoreAcquire<'a> {
             None => {
                 let key = state.waiters.push(cx.waker());
                 self.key = Some(key);
-                return Poll::Pending;
+                return pending(&SEMAPHORE_ACQUIRE);
             }
             Some(key) => {
                 if state.waiters.poll(key, cx.waker()).is_none() {
-                    return Poll::Pending;
+                    return pending(&SEMAPHORE_ACQUIRE);
                 }
                 self.key = None;
             }

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -43,17 +44,20 @@ use crate::child::{Child, Notify};
 /// .unwrap();
 /// assert_eq!(order, [10, 20, 30]);
 /// ```
+#[track_caller]
 pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
 where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
     let event_loop = get_event_loop();
+    // The user's line, for the task dump: the closure below loses it.
+    let at = Location::caller();
     let notify = Notify::new();
     let children: Vec<_> = futures
         .into_iter()
         .enumerate()
-        .map(|(index, fut)| Child::new(event_loop.create_task(fut), index, &notify))
+        .map(|(index, fut)| Child::new(event_loop.create_task_at(fut, at), index, &notify))
         .collect();
     AsCompleted {
         remaining: children.len(),
@@ -87,6 +91,7 @@ where
 /// assert!(matches!(outcomes[1], Err(AsCompletedError::Timeout(_))));
 /// assert_eq!(outcomes.len(), 2);
 /// ```
+#[track_caller]
 pub fn as_completed_timeout<I>(
     futures: I,
     timeout: Duration,

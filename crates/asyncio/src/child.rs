@@ -16,7 +16,41 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use asyncio_loop::{DoneCallbackId, SharedTask, Task, TaskError, TaskRef};
+use asyncio_loop::{CancelTarget, DoneCallbackId, SharedTask, Task, TaskError, TaskId, TaskRef};
+
+/// What a task waiting on children it does not own is suspended on, for the task dump
+/// (`wait()`, a `TaskGroup`'s end): the children, nested under it. Cancelling the waiting
+/// task cancels nothing through it (`cancel` is `false`), so each combinator's own rules
+/// decide what happens to the children, as before. Made on the `Pending` path only.
+pub(crate) struct WaitsFor {
+    what: &'static str,
+    tasks: Vec<TaskRef>,
+}
+
+impl WaitsFor {
+    /// Records, for the running task, that it waits on `tasks` in `what`.
+    pub(crate) fn note(what: &'static str, tasks: Vec<TaskRef>) {
+        asyncio_loop::note_waiting_on(Rc::new(WaitsFor { what, tasks }));
+    }
+}
+
+impl CancelTarget for WaitsFor {
+    fn cancel(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        self.what.to_owned()
+    }
+
+    fn awaited_tasks(&self) -> Vec<TaskId> {
+        self.tasks
+            .iter()
+            .filter(|t| !t.done())
+            .map(TaskRef::id)
+            .collect()
+    }
+}
 
 /// Wakes the combinator waiting on its children, and remembers in which order they finished.
 #[derive(Default)]

@@ -16,6 +16,7 @@ use asyncio_loop::{Task, get_event_loop};
 /// assert!(!task.done(), "nothing runs before the loop does");
 /// assert_eq!(event_loop.run_until_complete(task).unwrap().unwrap(), 42);
 /// ```
+#[track_caller]
 pub fn ensure_future<F: Future + 'static>(fut: F) -> Task<F::Output> {
     get_event_loop().create_task(fut)
 }

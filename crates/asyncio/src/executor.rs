@@ -208,12 +208,22 @@ impl<T> Executor<T> {
 
 impl<T> Unpin for Executor<T> {}
 
+/// What a task awaiting an [`Executor`] waits on, as the task dump says it.
+static EXECUTOR_JOB: asyncio_loop::WaitKind = asyncio_loop::WaitKind::new("run_in_executor()");
+
 impl<T> Future for Executor<T> {
     type Output = Result<T, JobError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().state {
-            Ok(job) => Pin::new(job).poll(cx),
+            Ok(job) => {
+                let polled = Pin::new(job).poll(cx);
+                if polled.is_pending() {
+                    // For the task dump: the task waits on a pool thread's job.
+                    asyncio_loop::note_waiting_for(&EXECUTOR_JOB);
+                }
+                polled
+            }
             Err(rejected) => Poll::Ready(Err(JobError::Rejected(
                 rejected.take().expect("Executor polled after it completed"),
             ))),

@@ -23,12 +23,14 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use asyncio_loop::{
-    CancelTarget, InvalidStateError, Task, TaskError, TaskRef, get_event_loop, note_waiting_on,
+    CancelTarget, InvalidStateError, Task, TaskError, TaskId, TaskRef, get_event_loop,
+    note_waiting_on,
 };
 
 use crate::child::{Child, Notify};
@@ -53,6 +55,7 @@ use crate::outer::Outer;
 /// let out = asyncio::run(async { asyncio::gather((1..=3).map(double)).await }).unwrap();
 /// assert_eq!(out.unwrap(), [2, 4, 6], "argument order, though 3 finished first");
 /// ```
+#[track_caller]
 pub fn gather<I>(futures: I) -> Gather<<I::Item as Future>::Output>
 where
     I: IntoIterator,
@@ -101,6 +104,7 @@ where
 /// .unwrap();
 /// assert_eq!(out.unwrap_err().to_string(), "-2 is negative");
 /// ```
+#[track_caller]
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<T, E>
 where
     I: IntoIterator,
@@ -128,6 +132,7 @@ where
 /// assert_eq!(out[0], Ok(1));
 /// assert!(out[1].is_err());
 /// ```
+#[track_caller]
 pub fn gather_return_exceptions<I>(futures: I) -> GatherAll<<I::Item as Future>::Output>
 where
     I: IntoIterator,
@@ -195,6 +200,14 @@ impl CancelTarget for ChildrenTarget {
         }
         any
     }
+
+    fn describe(&self) -> String {
+        "gather()".to_owned()
+    }
+
+    fn awaited_tasks(&self) -> Vec<TaskId> {
+        self.tasks.iter().map(TaskRef::id).collect()
+    }
 }
 
 /// The children of a gather and what it knows of them.
@@ -217,13 +230,20 @@ impl<K: Flavour> Core<K>
 where
     K::Child: 'static,
 {
+    #[track_caller]
     fn spawn<I>(futures: I) -> Self
     where
         I: IntoIterator,
         I::Item: Future<Output = K::Child> + 'static,
     {
         let event_loop = get_event_loop();
-        Self::watch(futures.into_iter().map(|fut| event_loop.create_task(fut)))
+        // The user's `gather` line, for the task dump: the closure below loses it.
+        let at = Location::caller();
+        Self::watch(
+            futures
+                .into_iter()
+                .map(|fut| event_loop.create_task_at(fut, at)),
+        )
     }
 
     fn watch(tasks: impl IntoIterator<Item = Task<K::Child>>) -> Self {

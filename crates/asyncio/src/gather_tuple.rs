@@ -98,6 +98,7 @@ pub fn __gather_tuple<S: Slots>(make: impl FnOnce(&Rc<Notify>) -> S) -> GatherTu
 
 /// Used by [`gather!`](crate::gather!): makes `fut` a task and watches it.
 #[doc(hidden)]
+#[track_caller]
 pub fn __gather_child<F: Future + 'static>(notify: &Rc<Notify>, fut: F) -> Slot<F::Output> {
     let index = notify.next_index();
     let task = get_event_loop().create_task(fut);

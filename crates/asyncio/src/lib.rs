@@ -36,6 +36,7 @@ mod as_completed;
 mod async_gen;
 mod asyncgens;
 mod child;
+mod dump;
 mod ensure_future;
 mod executor;
 #[cfg(unix)]
@@ -71,6 +72,7 @@ pub use asyncio_streams::{
     IncompleteReadError, LimitOverrunError, StreamError, StreamReader, StreamWriter,
 };
 pub use child::Waitable;
+pub use dump::dump_tasks;
 pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
@@ -103,12 +105,13 @@ pub use wait_for::{shield, shield_task, wait_for};
 // The event loop, its tasks, futures, timers and errors, under asyncio's names.
 pub use asyncio_loop::{
     CancelTarget, CancelledError, CatchCancelled, ConcurrentFuture, ConcurrentSetter,
-    DoneCallbackId, EventLoop, ExceptionContext, Future, FutureSetter, Handle, InvalidStateError,
-    LoopHandle, LoopId, Reraise, RunError, RuntimeError, SharedTask, Shield, Sleep, Task,
-    TaskError, TaskRef, TaskWatch, Timeout, TimeoutError, TimeoutScope, TimerHandle, TryTask,
-    all_tasks, catch_cancelled, create_task, create_task_named, create_task_with_context,
-    create_try_task, current_task, finally, get_event_loop, get_running_loop, new_event_loop,
-    note_waiting_on, set_event_loop, shield_ref, sleep, sleep_until, timeout, timeout_at,
+    DoneCallbackId, DumpState, EventLoop, ExceptionContext, Future, FutureSetter, Handle,
+    InvalidStateError, LoopHandle, LoopId, Reraise, RunError, RuntimeError, SharedTask, Shield,
+    Sleep, Task, TaskDump, TaskError, TaskId, TaskInfo, TaskRef, TaskWatch, Timeout, TimeoutError,
+    TimeoutScope, TimerHandle, TryTask, WaitKind, WaitingOn, all_tasks, catch_cancelled,
+    create_task, create_task_named, create_task_with_context, create_try_task, current_task,
+    finally, get_event_loop, get_running_loop, new_event_loop, note_waiting_for, note_waiting_on,
+    set_event_loop, shield_ref, sleep, sleep_until, timeout, timeout_at,
 };
 
 /// Python's `contextvars`: [`ContextVar`](contextvars::ContextVar),

@@ -66,6 +66,7 @@ use crate::interrupt::SigintHandling;
 /// });
 /// assert_eq!(answer, Ok(42));
 /// ```
+#[track_caller]
 pub fn run<F: Future>(main: F) -> Result<F::Output, RunError> {
     // Checked before a runner exists: making one would replace the thread's current loop.
     if get_running_loop().is_ok() {
@@ -133,6 +134,7 @@ impl Runner {
     /// });
     /// assert_eq!(handled.join().unwrap(), Ok(false));
     /// ```
+    #[track_caller]
     pub fn run<F: Future>(&self, fut: F) -> Result<F::Output, RunError> {
         if get_running_loop().is_ok() {
             return Err(RunError::NestedRunnerRun);

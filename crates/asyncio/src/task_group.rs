@@ -16,6 +16,8 @@ use std::task::{Context, Poll, Waker};
 
 use asyncio_loop::{Task, TaskRef, get_event_loop};
 
+use crate::child::WaitsFor;
+
 /// A group of tasks that succeed or fail together. `E` is the children's error type.
 ///
 /// [`task_group`](crate::task_group) is asyncio's `async with TaskGroup() as tg:` block,
@@ -165,6 +167,7 @@ impl<E: 'static> TaskGroup<E> {
     /// `Ok(value)`, or `Err(failure)` if it failed (the same failure goes to the group, to
     /// be reported by [`wait`](Self::wait)); it is cancelled if the group cancels it. A
     /// child added once the group is shutting down after a failure is cancelled at once.
+    #[track_caller]
     pub fn create_task<T, F>(&self, fut: F) -> Task<Result<T, Failure<E>>>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -249,6 +252,7 @@ impl<E> GroupState<E> {
             return Poll::Ready(());
         }
         *self.waker.borrow_mut() = Some(cx.waker().clone());
+        WaitsFor::note("TaskGroup", self.members.borrow().clone());
         Poll::Pending
     }
 

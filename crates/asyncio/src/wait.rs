@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use asyncio_loop::{Sleep, Task, TaskError, TaskRef};
 
-use crate::child::{Child, Notify, Waitable};
+use crate::child::{Child, Notify, Waitable, WaitsFor};
 
 /// When [`wait`] returns, as asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +164,11 @@ impl<T: 'static, W: Waitable<T>> Future for Wait<T, W> {
             this.returned = true;
             return Poll::Ready(this.split());
         }
+        // For the task dump (after the timeout's sleep, which would say "sleep").
+        WaitsFor::note(
+            "wait()",
+            this.children.iter().map(|c| c.task_ref()).collect(),
+        );
         Poll::Pending
     }
 }

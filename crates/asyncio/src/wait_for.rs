@@ -54,6 +54,7 @@ pub fn wait_for<F: Future>(timeout: Duration, fut: F) -> Timeout<F> {
 /// .unwrap();
 /// assert!(finished.get(), "the shielded work went on");
 /// ```
+#[track_caller]
 pub fn shield<F: Future + 'static>(fut: F) -> Shield<F::Output> {
     asyncio_loop::shield(get_event_loop().create_task(fut))
 }
