@@ -347,8 +347,6 @@ fn attached_to_a_different_loop(running: &LoopRef, task: &TaskRc) -> ! {
     }
 }
 
-/// Records that the running task's step is suspended on `task`, so cancelling it cancels
-/// `task` first (see `request_cancel`).
 /// Records what the running task's step is suspended on, for the task dump (`waiting.rs`);
 /// called on `Pending` paths only. Does nothing outside a task.
 pub(crate) fn note_waiting(waiting: Waiting) {
@@ -360,6 +358,8 @@ pub(crate) fn note_sync_waiting(kind: &'static asyncio_sync::WaitKind) {
     note_waiting(Waiting::Kind(kind));
 }
 
+/// Records that the running task's step is suspended on `task`, so cancelling it cancels
+/// `task` first (see `request_cancel`).
 pub(crate) fn note_waiting_on(task: &TaskRc) {
     with_running(|scheduler| scheduler.note_waiting_on(task.clone()));
 }
