@@ -3,6 +3,14 @@
 
 use std::time::{Duration, Instant};
 
+/// Whether `implementation` is measured in this run: all of them, unless the
+/// `ASYNCIO_BENCH_IMPL` environment variable names one. Profiling one runtime alone
+/// (`strace -c`, `perf stat`, callgrind) needs its own process, since the tools count a
+/// whole process.
+fn wants_implementation(implementation: &str) -> bool {
+    std::env::var("ASYNCIO_BENCH_IMPL").map_or(true, |only| only == implementation)
+}
+
 /// How many timed runs a full measurement takes the median of.
 const FULL_RUNS: usize = 7;
 
@@ -56,7 +64,7 @@ impl Bench {
         ops: usize,
         mut routine: impl FnMut() -> Duration,
     ) {
-        if !self.wants(case) {
+        if !self.wants(case) || !wants_implementation(implementation) {
             return;
         }
         let runs = if self.quick { 1 } else { FULL_RUNS };
@@ -78,7 +86,7 @@ impl Bench {
         unit: &str,
         mut routine: impl FnMut() -> Duration,
     ) {
-        if !self.wants(case) {
+        if !self.wants(case) || !wants_implementation(implementation) {
             return;
         }
         let runs = if self.quick { 1 } else { FULL_RUNS };
