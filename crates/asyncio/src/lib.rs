@@ -43,11 +43,15 @@ pub mod fs;
 mod gather;
 mod gather_tuple;
 mod group_scope;
+#[cfg(unix)]
+mod handoff;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
 #[cfg(unix)]
 mod interrupt;
+mod loops;
 mod outer;
+mod per_core;
 #[cfg(unix)]
 mod process;
 mod run;
@@ -82,14 +86,18 @@ pub use gather::{
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use group_scope::task_group;
+#[cfg(unix)]
+pub use handoff::start_server_handing_off;
+pub use loops::{Loops, Pick};
+pub use per_core::{LoopSet, LoopSetError, run_per_core};
 pub use run::{Runner, run};
 pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]
 pub use sock::SocketMethods;
 #[cfg(unix)]
 pub use streams::{
-    Server, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo, open_connection,
-    open_unix_connection, start_server, start_unix_server,
+    Server, ServerOptions, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo,
+    open_connection, open_unix_connection, start_server, start_server_with, start_unix_server,
 };
 #[cfg(unix)]
 pub use subprocess::{
@@ -141,6 +149,8 @@ pub use asyncio_loop::{
     IoSource, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf, UdpSocket, UnixDatagram,
     UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf,
 };
+// Pinning a thread to a CPU (what `LoopSet::pin_to_cores` does for each loop).
+pub use asyncio_loop::pin_current_thread;
 // Signals: `EventLoop::add_signal_handler`'s error, and the test `run` makes for Ctrl-C.
 #[cfg(unix)]
 pub use asyncio_loop::{SignalError, is_main_thread, signal_is_default};
