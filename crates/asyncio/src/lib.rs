@@ -25,6 +25,23 @@
 //! assert_eq!(result.unwrap().unwrap(), ("A done".into(), "B done".into(), "C done".into()));
 //! ```
 //!
+//! More cores: one loop per thread, as asyncio would have it, started and shut down together
+//! by [`LoopSet`] / [`run_per_core`]; work moves between loops only when handed over
+//! ([`Loops::spawn`], by index, round robin or least loaded), and servers accept on every
+//! loop with `reuse_port` ([`start_server_with`]) or through one acceptor
+//! ([`start_server_handing_off`]).
+//!
+//! ```
+//! use asyncio::Pick;
+//!
+//! let out = asyncio::run_per_core(2, |index, loops| async move {
+//!     // Each loop asks the next one for a value and awaits it.
+//!     let next = (index + 1) % loops.len();
+//!     loops.spawn(Pick::Index(next), async move { next }).await.unwrap()
+//! });
+//! assert_eq!(out.unwrap(), [1, 0]);
+//! ```
+//!
 //! The crate is a facade over three crates that are useful alone: `asyncio-loop` (the event
 //! loop, tasks, timers), `asyncio-sync` (queues and locks for any executor) and
 //! `asyncio-pool` (the thread pool for blocking work). Everything is re-exported here.
