@@ -1,6 +1,6 @@
 //! Layer 0 (leaf): pinning the calling thread to one CPU (`sched_setaffinity`), for a set
 //! of loops, one per core (the facade's `LoopSet`). The facade forbids `unsafe`, so the
-//! FFI call lives here behind a safe function.
+//! FFI calls live here behind safe functions.
 //!
 //! Linux only: elsewhere (macOS has no hard affinity) pinning reports `Unsupported`, and
 //! the caller runs unpinned.
@@ -50,18 +50,55 @@ pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
     }
 }
 
+/// The CPUs the calling thread may run on (`sched_getaffinity`), in the kernel's order:
+/// what a set of loops pins to, since a container's or `taskset`'s CPUs need not start at
+/// 0. `Unsupported` off Linux.
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// let cpus = asyncio_loop::allowed_cpus().unwrap();
+/// assert!(!cpus.is_empty());
+/// # }
+/// ```
+pub fn allowed_cpus() -> io::Result<Vec<usize>> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: as in `pin_current_thread`: an all-zero `cpu_set_t` is the empty set;
+        // `sched_getaffinity(0, ..)` writes at most `size_of::<cpu_set_t>()` bytes into
+        // the set we own; `CPU_ISSET` reads bit `cpu < CPU_SETSIZE` of it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok((0..libc::CPU_SETSIZE as usize)
+                .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+                .collect())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the CPUs a thread may use need Linux's sched_getaffinity",
+        ))
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
     #[test]
     fn a_pinned_thread_runs_on_its_cpu_and_a_bad_cpu_is_refused() {
-        let on = std::thread::spawn(|| {
-            pin_current_thread(0).unwrap();
+        let last = *allowed_cpus().unwrap().last().unwrap();
+        let on = std::thread::spawn(move || {
+            pin_current_thread(last).unwrap();
             // SAFETY: sched_getcpu takes nothing and only reads the caller's CPU.
-            unsafe { libc::sched_getcpu() }
+            let cpu = unsafe { libc::sched_getcpu() };
+            (cpu, allowed_cpus().unwrap())
         });
-        assert_eq!(on.join().unwrap(), 0);
+        assert_eq!(on.join().unwrap(), (last as i32, vec![last]));
         let refused = std::thread::spawn(|| pin_current_thread(usize::MAX))
             .join()
             .unwrap();

@@ -123,7 +123,7 @@ mod pipe;
 #[cfg(all(test, loom))]
 mod loom_models;
 
-pub use affinity::pin_current_thread;
+pub use affinity::{allowed_cpus, pin_current_thread};
 /// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
 /// creator's context, callbacks in a copy of the context they were scheduled from.
 pub use asyncio_contextvars as contextvars;

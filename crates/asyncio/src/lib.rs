@@ -167,7 +167,7 @@ pub use asyncio_loop::{
     UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf,
 };
 // Pinning a thread to a CPU (what `LoopSet::pin_to_cores` does for each loop).
-pub use asyncio_loop::pin_current_thread;
+pub use asyncio_loop::{allowed_cpus, pin_current_thread};
 // Signals: `EventLoop::add_signal_handler`'s error, and the test `run` makes for Ctrl-C.
 #[cfg(unix)]
 pub use asyncio_loop::{SignalError, is_main_thread, signal_is_default};

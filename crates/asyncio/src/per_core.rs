@@ -99,7 +99,7 @@ impl fmt::Display for LoopSetError {
             LoopSetError::Failed { index, error } => write!(f, "loop {index}: {error}"),
             LoopSetError::Interrupted => RunError::Interrupted.fmt(f),
             LoopSetError::Nested => RunError::NestedAsyncioRun.fmt(f),
-            LoopSetError::Spawn(error) => write!(f, "cannot start a loop's thread: {error}"),
+            LoopSetError::Spawn(_) => f.write_str("cannot start a loop's thread"),
         }
     }
 }
@@ -127,7 +127,7 @@ impl fmt::Debug for LoopSetError {
 impl std::error::Error for LoopSetError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            LoopSetError::Failed { error, .. } => Some(error),
+            // `Failed` shows its `RunError` in its own message: that is the whole story.
             LoopSetError::Spawn(error) => Some(error),
             _ => None,
         }
@@ -168,8 +168,9 @@ impl LoopSet {
         LoopSet::new(available_cores())
     }
 
-    /// Pins loop `i`'s thread to CPU `i % cores` (Linux's `sched_setaffinity`), so each
-    /// loop keeps its core and its caches. Best effort: where pinning fails (a CPU the
+    /// Pins loop `i`'s thread to the `i % cores`-th of the CPUs this process may use
+    /// (Linux's `sched_setaffinity`; [`allowed_cpus`](crate::allowed_cpus)), so each loop
+    /// keeps its core and its caches. Best effort: where pinning fails (a CPU the
     /// process may not use, or not Linux) the loop runs unpinned. Off by default: pinned
     /// loops suffer more from other work on their core than free ones.
     pub fn pin_to_cores(mut self, on: bool) -> LoopSet {
@@ -210,7 +211,12 @@ impl LoopSet {
             return Err(LoopSetError::Nested);
         }
         let n = self.loops;
-        let cores = available_cores();
+        // Where pinning is asked for: the CPUs this process may use (not always 0..n).
+        let cpus = if self.pin {
+            asyncio_loop::allowed_cpus().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         // Each worker says once when its main has returned, or its run failed, through a
         // queue the coordinating loop awaits (asyncio_sync's queues work across threads);
         // the loops stay open for hand-offs until every main is done (`finished`).
@@ -225,7 +231,7 @@ impl LoopSet {
                 let handles_tx = handles_tx.clone();
                 let ended = ended.clone();
                 let (main, finished) = (&main, &finished);
-                let pin = self.pin.then_some(index % cores);
+                let pin = (!cpus.is_empty()).then(|| cpus[index % cpus.len()]);
                 let spawned = std::thread::Builder::new()
                     .name(format!("{}-{index}", self.thread_name))
                     .spawn_scoped(scope, move || {

@@ -331,3 +331,19 @@ fn queues_and_locks_work_across_loops() {
     assert_eq!(sums.iter().sum::<u64>(), 300 * 301 / 2);
     assert!(most_inside.load(Ordering::SeqCst) <= 2);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pinned_loops_each_run_on_one_cpu_of_their_own() {
+    let cpus = asyncio::allowed_cpus().unwrap();
+    let n = cpus.len().min(4);
+    let out = LoopSet::new(n)
+        .pin_to_cores(true)
+        .run(|_, _| async { asyncio::allowed_cpus().unwrap() })
+        .unwrap();
+    let expected: Vec<_> = cpus[..n].iter().map(|&cpu| vec![cpu]).collect();
+    assert_eq!(out, expected);
+    // Unpinned, a loop keeps the process's CPUs.
+    let free = run_per_core(1, |_, _| async { asyncio::allowed_cpus().unwrap() });
+    assert_eq!(free.unwrap(), [cpus]);
+}
