@@ -499,3 +499,37 @@ where
 {
     LoopSet::new(n).run(main)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use asyncio_loop::{EventLoop, sleep};
+    use std::time::Duration;
+
+    #[test]
+    fn a_cancel_that_comes_before_the_main_starts_is_not_lost() {
+        // The coordinator's cancel can run on a loop before its main's first step.
+        cancel_main();
+        let out = EventLoop::new().run_until_complete(async {
+            register_main();
+            sleep(Duration::from_millis(1)).await;
+            "slept"
+        });
+        assert_eq!(out, Err(RunError::Cancelled));
+        MAIN.with(|slot| *slot.borrow_mut() = MainSlot::default());
+    }
+
+    #[test]
+    fn a_cancel_reaches_the_registered_main() {
+        let event_loop = EventLoop::new();
+        let out = event_loop.run_until_complete(async {
+            register_main();
+            // As the coordinator's `call_soon_threadsafe(cancel_main)` would.
+            get_running_loop().unwrap().call_soon(cancel_main);
+            sleep(Duration::from_secs(3600)).await;
+            "slept"
+        });
+        assert_eq!(out, Err(RunError::Cancelled));
+        MAIN.with(|slot| *slot.borrow_mut() = MainSlot::default());
+    }
+}
