@@ -69,6 +69,7 @@ mod interrupt;
 mod loops;
 mod outer;
 mod per_core;
+mod per_core_error;
 #[cfg(unix)]
 mod process;
 mod run;
@@ -106,7 +107,8 @@ pub use group_scope::task_group;
 #[cfg(unix)]
 pub use handoff::start_server_handing_off;
 pub use loops::{Loops, Pick};
-pub use per_core::{LoopSet, LoopSetError, run_per_core};
+pub use per_core::{LoopSet, run_per_core};
+pub use per_core_error::LoopSetError;
 pub use run::{Runner, run};
 pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]

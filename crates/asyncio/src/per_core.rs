@@ -16,7 +16,6 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::num::NonZeroUsize;
@@ -27,112 +26,8 @@ use asyncio_loop::{RunError, TaskRef, catch_cancelled, current_task, get_running
 use asyncio_sync::{Event, Queue};
 
 use crate::loops::Loops;
+use crate::per_core_error::LoopSetError;
 use crate::run::{Runner, run};
-
-/// Why a [`LoopSet`] run failed.
-#[non_exhaustive]
-pub enum LoopSetError {
-    /// Loop `index`'s main panicked (the first loop to fail); the others' mains were
-    /// cancelled and every loop cleaned up. [`into_panic`](Self::into_panic) gives the
-    /// payload, for `std::panic::resume_unwind`.
-    Panicked {
-        /// The loop whose main panicked.
-        index: usize,
-        /// The panic's payload.
-        payload: Box<dyn Any + Send>,
-    },
-    /// Loop `index`'s run failed with `error` (the first loop to fail; e.g. its main was
-    /// cancelled from inside: `RunError::Cancelled`); the others' mains were cancelled.
-    Failed {
-        /// The loop whose run failed.
-        index: usize,
-        /// Its run's error.
-        error: RunError,
-    },
-    /// Ctrl-C (SIGINT) cancelled the mains (Python's `KeyboardInterrupt`), or a second
-    /// one stopped the loops; every loop was cleaned up.
-    Interrupted,
-    /// Called from inside a running loop (a set blocks its caller, so it cannot run in a
-    /// loop's task): asyncio's "asyncio.run() cannot be called from a running event loop".
-    Nested,
-    /// A loop's thread could not be started; none of the mains ran.
-    Spawn(io::Error),
-}
-
-impl LoopSetError {
-    /// The panic's payload if a main panicked, else the error back.
-    pub fn into_panic(self) -> Result<Box<dyn Any + Send>, LoopSetError> {
-        match self {
-            LoopSetError::Panicked { payload, .. } => Ok(payload),
-            other => Err(other),
-        }
-    }
-
-    /// The loop that failed first, if one did.
-    pub fn index(&self) -> Option<usize> {
-        match self {
-            LoopSetError::Panicked { index, .. } | LoopSetError::Failed { index, .. } => {
-                Some(*index)
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The panic's message, as `std` prints it, or a placeholder for other payloads.
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "Box<dyn Any>"
-    }
-}
-
-impl fmt::Display for LoopSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoopSetError::Panicked { index, payload } => {
-                write!(f, "loop {index} panicked: {}", panic_message(&**payload))
-            }
-            LoopSetError::Failed { index, error } => write!(f, "loop {index}: {error}"),
-            LoopSetError::Interrupted => RunError::Interrupted.fmt(f),
-            LoopSetError::Nested => RunError::NestedAsyncioRun.fmt(f),
-            LoopSetError::Spawn(_) => f.write_str("cannot start a loop's thread"),
-        }
-    }
-}
-
-impl fmt::Debug for LoopSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoopSetError::Panicked { index, payload } => f
-                .debug_struct("Panicked")
-                .field("index", index)
-                .field("message", &panic_message(&**payload))
-                .finish(),
-            LoopSetError::Failed { index, error } => f
-                .debug_struct("Failed")
-                .field("index", index)
-                .field("error", error)
-                .finish(),
-            LoopSetError::Interrupted => f.write_str("Interrupted"),
-            LoopSetError::Nested => f.write_str("Nested"),
-            LoopSetError::Spawn(error) => f.debug_tuple("Spawn").field(error).finish(),
-        }
-    }
-}
-
-impl std::error::Error for LoopSetError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            // `Failed` shows its `RunError` in its own message: that is the whole story.
-            LoopSetError::Spawn(error) => Some(error),
-            _ => None,
-        }
-    }
-}
 
 /// `n` loops, one per thread, each running its own main: the builder of a run on several
 /// cores (see the module docs for the shutdown it does).
