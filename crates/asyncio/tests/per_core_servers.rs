@@ -1,5 +1,6 @@
 //! Servers on a set of loops, loopback only: a `reuse_port` listener per loop (the kernel
-//! spreads connections over them), and one acceptor handing connections to the loops.
+//! spreads connections over them), and one acceptor handing connections to the loops;
+//! the options themselves against `tests/python/server_options.py`.
 
 #![cfg(unix)]
 
@@ -176,4 +177,96 @@ fn the_acceptor_hands_connections_to_the_least_loaded_loop() {
         2,
         "the two held connections went to two loops"
     );
+}
+
+/// A socket option's value as a bool (`getsockopt`).
+fn flag(listener: &asyncio::TcpListener, option: libc::c_int) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: a valid descriptor (the listener is alive), and an int-sized out-parameter
+    // with its length, as SOL_SOCKET's boolean options take.
+    let got = unsafe {
+        libc::getsockopt(
+            listener.get_ref().as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(got, 0, "getsockopt");
+    value != 0
+}
+
+/// The trace of `tests/python/server_options.py` under CPython 3.11: asyncio's
+/// `start_server` keywords and what they do to the listening socket.
+#[test]
+fn server_options_do_what_asyncios_keywords_do() {
+    let trace = asyncio::run(async {
+        let mut trace = Vec::new();
+        let handler = |_: TcpReader, writer: TcpWriter| async move { writer.close() };
+        let reuse = ServerOptions::new().reuse_port(true);
+        let first = start_server_with(handler, "127.0.0.1", 0, &reuse)
+            .await
+            .unwrap();
+        let port = first.sockets()[0].port();
+        // A `Server` does not expose its sockets: probe a listener made with the same
+        // options (that it can join the port already shows `SO_REUSEPORT` on both).
+        let probe = asyncio::TcpListener::bind_with(first.sockets()[0], &reuse).unwrap();
+        let options = (
+            flag(&probe, libc::SO_REUSEADDR),
+            flag(&probe, libc::SO_REUSEPORT),
+        );
+        trace.push(format!(
+            "first: reuse_address, reuse_port = {}",
+            py(options)
+        ));
+        drop(probe);
+        let second = start_server_with(handler, "127.0.0.1", port, &reuse)
+            .await
+            .unwrap();
+        trace.push(format!(
+            "second on the same port: {}",
+            if second.sockets()[0].port() == port {
+                "True"
+            } else {
+                "False"
+            }
+        ));
+        match asyncio::start_server(handler, "127.0.0.1", port).await {
+            Ok(_) => trace.push("third without reuse_port: bound".into()),
+            Err(error) if error.raw_os_error() == Some(libc::EADDRINUSE) => {
+                trace.push("third without reuse_port: EADDRINUSE".into());
+            }
+            Err(error) => trace.push(format!("third without reuse_port: {error}")),
+        }
+        let plain = ServerOptions::new().reuse_address(false).backlog(5);
+        let listener =
+            asyncio::TcpListener::bind_with("127.0.0.1:0".parse().unwrap(), &plain).unwrap();
+        let options = (
+            flag(&listener, libc::SO_REUSEADDR),
+            flag(&listener, libc::SO_REUSEPORT),
+        );
+        trace.push(format!(
+            "plain: reuse_address, reuse_port = {}",
+            py(options)
+        ));
+        trace
+    });
+    assert_eq!(
+        trace.unwrap(),
+        [
+            "first: reuse_address, reuse_port = (True, True)",
+            "second on the same port: True",
+            "third without reuse_port: EADDRINUSE",
+            "plain: reuse_address, reuse_port = (False, False)",
+        ]
+    );
+}
+
+/// A pair of bools as Python prints a tuple of them.
+fn py((a, b): (bool, bool)) -> String {
+    let name = |v: bool| if v { "True" } else { "False" };
+    format!("({}, {})", name(a), name(b))
 }
