@@ -1,18 +1,8 @@
 //! [`LoopSet`] and [`run_per_core`]: n threads, each running its own loop with
 //! [`run`](crate::run)'s semantics, for programs that outgrow one core. asyncio's answer
 //! to more cores is one loop per thread (or per process); this is that, with the
-//! start-up, the hand-off between loops ([`Loops`]) and the shutdown done once:
-//!
-//! - every loop runs `main(index, loops)` as its main task; the results come back in
-//!   index order;
-//! - when one main fails (panics, or ends with a `RunError`), the other mains are
-//!   cancelled, as a `TaskGroup` cancels its other children, and the error names the
-//!   loop;
-//! - each loop is then cleaned up as `run` does (its pending tasks cancelled and their
-//!   cleanup run, async generators closed, its default pool joined), on its own thread;
-//! - Ctrl-C: the calling thread runs a small loop of its own that waits for the others,
-//!   with `run`'s SIGINT handling (main thread, default disposition): the first SIGINT
-//!   cancels every loop's main, a second stops every loop.
+//! start-up, the hand-off between loops ([`Loops`]) and the shutdown done once. How it is
+//! built: docs/architecture.md, "A loop per core".
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -30,7 +20,21 @@ use crate::per_core_error::LoopSetError;
 use crate::run::{Runner, run};
 
 /// `n` loops, one per thread, each running its own main: the builder of a run on several
-/// cores (see the module docs for the shutdown it does).
+/// cores.
+///
+/// - Every loop runs `main(index, loops)` as its main task; the outputs come back in
+///   index order. `loops` reaches every loop of the set, to hand work over.
+/// - A loop whose main has returned stays open for hand-offs until every main has, so
+///   work handed to it still runs.
+/// - When one main fails (panics, or its run ends with a `RunError`), the other mains are
+///   cancelled, as a `TaskGroup` cancels its other children, and the error names the loop
+///   ([`LoopSetError`](crate::LoopSetError)).
+/// - Each loop is then cleaned up as [`run`](crate::run) does (its pending tasks cancelled
+///   and their cleanup run, async generators closed, its default pool joined), on its own
+///   thread, before `run` returns.
+/// - Ctrl-C: the calling thread waits in a small loop of its own run by
+///   [`run`](crate::run), so its SIGINT handling applies (main thread, default
+///   disposition): the first SIGINT cancels every loop's main, a second stops every loop.
 ///
 /// ```
 /// let squares = asyncio::LoopSet::new(3)
