@@ -108,7 +108,7 @@ pub use group_scope::task_group;
 pub use handoff::start_server_handing_off;
 pub use loops::{Loops, Pick};
 pub use per_core::{LoopSet, run_per_core};
-pub use per_core_error::LoopSetError;
+pub use per_core_error::{LoopPanic, LoopSetError};
 pub use run::{Runner, run};
 pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]

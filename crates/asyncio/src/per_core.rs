@@ -16,7 +16,7 @@ use asyncio_loop::{RunError, TaskRef, catch_cancelled, current_task, get_running
 use asyncio_sync::{Event, Queue};
 
 use crate::loops::Loops;
-use crate::per_core_error::LoopSetError;
+use crate::per_core_error::{LoopPanic, LoopSetError};
 use crate::run::{Runner, run};
 
 /// `n` loops, one per thread, each running its own main: the builder of a run on several
@@ -319,7 +319,8 @@ fn collect<T>(outcomes: Vec<Outcome<T>>, watch: Watch) -> Result<Vec<T>, LoopSet
     for index in failed {
         match outcomes[index].take() {
             Some(Outcome::Panicked(payload)) => {
-                return Err(LoopSetError::Panicked { index, payload });
+                let panic = LoopPanic::new(payload);
+                return Err(LoopSetError::Panicked { index, panic });
             }
             Some(Outcome::Done(Err(error))) => return Err(LoopSetError::Failed { index, error }),
             Some(Outcome::NotStarted) => {

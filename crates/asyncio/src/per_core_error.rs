@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::fmt;
 use std::io;
+use std::sync::Mutex;
 
 use asyncio_loop::RunError;
 
@@ -16,8 +17,8 @@ pub enum LoopSetError {
     Panicked {
         /// The loop whose main panicked.
         index: usize,
-        /// The panic's payload.
-        payload: Box<dyn Any + Send>,
+        /// The panic.
+        panic: LoopPanic,
     },
     /// Loop `index`'s run failed with `error` (the first loop to fail; e.g. its main was
     /// cancelled from inside: `RunError::Cancelled`); the others' mains were cancelled.
@@ -41,7 +42,7 @@ impl LoopSetError {
     /// The panic's payload if a main panicked, else the error back.
     pub fn into_panic(self) -> Result<Box<dyn Any + Send>, LoopSetError> {
         match self {
-            LoopSetError::Panicked { payload, .. } => Ok(payload),
+            LoopSetError::Panicked { panic, .. } => Ok(panic.into_payload()),
             other => Err(other),
         }
     }
@@ -54,6 +55,41 @@ impl LoopSetError {
             }
             _ => None,
         }
+    }
+}
+
+/// A loop's panic: its message, and its payload to resume it with. The payload sits in a
+/// `Mutex` (only ever taken whole) so that the error is `Sync`, as `Box<dyn Error + Send +
+/// Sync>` and error crates want, though a panic's payload is only `Send`.
+pub struct LoopPanic {
+    message: String,
+    payload: Mutex<Box<dyn Any + Send>>,
+}
+
+impl LoopPanic {
+    pub(crate) fn new(payload: Box<dyn Any + Send>) -> LoopPanic {
+        LoopPanic {
+            message: panic_message(&*payload).to_owned(),
+            payload: Mutex::new(payload),
+        }
+    }
+
+    /// The panic's message (`"Box<dyn Any>"` when the payload was not a string).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The payload, for `std::panic::resume_unwind`.
+    pub fn into_payload(self) -> Box<dyn Any + Send> {
+        self.payload
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for LoopPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LoopPanic").field(&self.message).finish()
     }
 }
 
@@ -71,8 +107,8 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 impl fmt::Display for LoopSetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoopSetError::Panicked { index, payload } => {
-                write!(f, "loop {index} panicked: {}", panic_message(&**payload))
+            LoopSetError::Panicked { index, panic } => {
+                write!(f, "loop {index} panicked: {}", panic.message())
             }
             LoopSetError::Failed { index, error } => write!(f, "loop {index}: {error}"),
             LoopSetError::Interrupted => RunError::Interrupted.fmt(f),
@@ -85,10 +121,10 @@ impl fmt::Display for LoopSetError {
 impl fmt::Debug for LoopSetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoopSetError::Panicked { index, payload } => f
+            LoopSetError::Panicked { index, panic } => f
                 .debug_struct("Panicked")
                 .field("index", index)
-                .field("message", &panic_message(&**payload))
+                .field("message", &panic.message())
                 .finish(),
             LoopSetError::Failed { index, error } => f
                 .debug_struct("Failed")

@@ -124,6 +124,10 @@ fn a_panicking_loop_cancels_the_others_and_the_error_names_it() {
         format!("{error:?}"),
         r#"Panicked { index: 1, message: "loop one gives up" }"#
     );
+    let LoopSetError::Panicked { panic, .. } = &error else {
+        panic!("not a panic: {error:?}")
+    };
+    assert_eq!(panic.message(), "loop one gives up");
     let payload = error.into_panic().unwrap();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"loop one gives up"));
     assert_eq!(
@@ -282,6 +286,8 @@ fn loops_hand_work_over_from_a_plain_thread() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Loops>();
     send_sync::<LoopSet>();
+    // The error goes into `Box<dyn Error + Send + Sync>` (`?` in most programs).
+    send_sync::<LoopSetError>();
 }
 
 #[test]
