@@ -323,12 +323,17 @@ fn collect<T>(outcomes: Vec<Outcome<T>>, watch: Watch) -> Result<Vec<T>, LoopSet
                 return Err(LoopSetError::Panicked { index, panic });
             }
             Some(Outcome::Done(Err(error))) => return Err(LoopSetError::Failed { index, error }),
-            Some(Outcome::NotStarted) => {
-                let error = io::Error::other("a loop's thread did not start");
-                return Err(LoopSetError::Spawn(error));
-            }
+            // A loop that never started its main is not a cause: the loop whose start-up
+            // failed is, and reports its own panic.
             other => outcomes[index] = other,
         }
+    }
+    if outcomes
+        .iter()
+        .any(|outcome| matches!(outcome, Some(Outcome::NotStarted)))
+    {
+        let error = io::Error::other("a loop's thread did not start");
+        return Err(LoopSetError::Spawn(error));
     }
     Ok(outcomes
         .into_iter()
