@@ -1,8 +1,10 @@
 //! [`start_server_handing_off`]: one loop accepts, every loop serves. The alternative to a
 //! `reuse_port` listener per loop: the acceptor takes each connection off its own loop
 //! (the std socket is `Send`), and the loop [`Pick`] chooses registers it and runs the
-//! handler there. asyncio has no such call (it would be `run_coroutine_threadsafe` with
-//! `sock=`); it is here because a set of loops needs it where `SO_REUSEPORT` does not fit.
+//! handler there. asyncio has no such call: by hand, the acceptor would
+//! `run_coroutine_threadsafe` onto another loop a coroutine that passes the socket to
+//! `asyncio.start_server`'s cousin `connect_accepted_socket`. It is here because a set of
+//! loops needs it where `SO_REUSEPORT` does not fit.
 
 use std::future::Future;
 use std::io;
