@@ -353,3 +353,11 @@ fn pinned_loops_each_run_on_one_cpu_of_their_own() {
     let free = run_per_core(1, |_, _| async { asyncio::allowed_cpus().unwrap() });
     assert_eq!(free.unwrap(), [cpus]);
 }
+
+#[test]
+fn work_handed_to_a_set_that_has_ended_is_cancelled_not_lost_in_silence() {
+    let kept = run_per_core(2, |_, loops| async move { loops }).unwrap();
+    let late = kept[0].spawn(Pick::Index(1), async { 1 });
+    assert!(matches!(late.result(), Err(TaskError::Cancelled)));
+    assert!(kept[0].handle(1).is_closed());
+}
