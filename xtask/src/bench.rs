@@ -1,4 +1,4 @@
-//! `cargo xtask bench [GROUP] [--quick]`: runs the benchmark crate (`asyncio-bench`) and,
+//! `cargo xtask bench [GROUP] [--quick] [--loops N]`: runs the benchmark crate (`asyncio-bench`) and,
 //! where a Python is present, the CPython counterparts in `crates/asyncio-bench/python/`,
 //! then prints each peer's figure as a ratio to ours (a cost ratio: below 1.00, ours costs
 //! less, for rates as for costs).
@@ -17,7 +17,16 @@ use crate::cmd::{self, cargo, workspace_root};
 /// Runs the selected groups and prints the ratio table.
 pub fn run(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
-    let groups: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    // `--loops N`: how far the `multicore` group scales (default: the cores available).
+    let loops = args
+        .iter()
+        .position(|a| a == "--loops")
+        .map(|at| args.get(at + 1).ok_or("`--loops` needs a number"))
+        .transpose()?;
+    let groups: Vec<&String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--") && Some(*a) != loops)
+        .collect();
     if groups.len() > 1 {
         return Err("bench takes at most one GROUP".into());
     }
@@ -31,6 +40,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     command.args(group);
     if quick {
         command.arg("--quick");
+    }
+    if let Some(loops) = loops {
+        command.args(["--loops", loops]);
     }
     let mut lines = capture_lines(&mut command)?;
     lines.extend(run_python(group, quick)?);

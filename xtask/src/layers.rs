@@ -31,6 +31,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["waiting"],
     ),
     (
+        "L0 leaf types: pinning a thread to a CPU (sched_setaffinity)",
+        &["affinity"],
+    ),
+    (
         "L0 leaf types: a task's cancellation record",
         &["cancel_state"],
     ),

@@ -1,7 +1,7 @@
 //! The project's own tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
-//! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython.
+//! - `cargo xtask bench [GROUP] [--quick] [--loops N]`: the benchmarks, against tokio, smol and CPython.
 //! - `cargo xtask layers`: the loop crate's files import only from layers below their own.
 //! - `cargo xtask loom`: the loom models of every cross-thread path.
 //!
@@ -22,7 +22,8 @@ usage: cargo xtask <task>
 tasks:
   ci                       fmt, clippy, layers, tests (with doc tests), loom, docs, examples,
                            bench smoke run
-  bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
+  bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work;
+                           --loops N: how many loops the multicore group scales to
   layers                   check that asyncio-loop's files import only from layers below
   loom                     model-check the loop's and the pool's cross-thread paths with loom
   valgrind | tsan | miri   one of ci's memory and concurrency tools alone

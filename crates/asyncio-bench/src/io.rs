@@ -36,11 +36,11 @@ use crate::harness::{Bench, time};
 use crate::loop_::{on_ours, on_smol, resident_bytes, time_async};
 
 /// Connections in the echo case.
-const ECHO_CONNECTIONS: usize = 50;
+pub(crate) const ECHO_CONNECTIONS: usize = 50;
 /// One echo message.
-const MESSAGE: usize = 64;
+pub(crate) const MESSAGE: usize = 64;
 /// The echo server's read buffer, in every implementation.
-const ECHO_BUFFER: usize = 4096;
+pub(crate) const ECHO_BUFFER: usize = 4096;
 /// One bulk write, and the bulk reader's buffer.
 const CHUNK: usize = 64 * 1024;
 /// Clients connecting at once in the churn case.
@@ -99,7 +99,7 @@ impl Tokio {
 }
 
 /// Panics on an error no case expects; `what` says where.
-fn ok<T>(result: io::Result<T>, what: &str) -> T {
+pub(crate) fn ok<T>(result: io::Result<T>, what: &str) -> T {
     result.unwrap_or_else(|error| panic!("{what}: {error}"))
 }
 
@@ -132,7 +132,7 @@ fn echo(bench: &Bench) {
 }
 
 /// One echo server connection, ours and smol's: read what comes, write it back, until EOF.
-async fn echo_serve(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<()> {
+pub(crate) async fn echo_serve(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<()> {
     let mut buf = [0; ECHO_BUFFER];
     loop {
         let n = stream.read(&mut buf).await?;
@@ -145,7 +145,7 @@ async fn echo_serve(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Resu
 
 /// One echo client, ours and smol's: `rounds` round trips, then the stream is dropped
 /// (closed), which ends its server task.
-async fn echo_client(
+pub(crate) async fn echo_client(
     mut stream: impl AsyncRead + AsyncWrite + Unpin,
     rounds: usize,
 ) -> io::Result<()> {

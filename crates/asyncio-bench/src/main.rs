@@ -1,9 +1,10 @@
 //! The benchmarks behind `cargo xtask bench`: each group measures one crate of ours against
 //! its peers (tokio, smol's crates, plain std baselines) on the same workload, in one run.
 //!
-//! Usage: `asyncio-bench [GROUP] [--quick] [--case NAME]`. Each measurement prints one line
+//! Usage: `asyncio-bench [GROUP] [--quick] [--case NAME] [--loops N]`. Each measurement prints one line
 //! `GROUP/CASE IMPLEMENTATION VALUE UNIT`; `--quick` shrinks every case to prove it works;
-//! `--case NAME` runs only the cases whose name contains `NAME` (for profiling one case).
+//! `--case NAME` runs only the cases whose name contains `NAME` (for profiling one case);
+//! `--loops N` is the most loops (threads, processes) the `multicore` group scales to.
 //! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
 //! CPython figures and ratios.
 
@@ -12,6 +13,7 @@ mod harness;
 mod http;
 mod io;
 mod loop_;
+mod multicore;
 mod pool;
 mod subprocess;
 mod sync;
@@ -32,7 +34,29 @@ const GROUPS: &[Group] = &[
     ("http", http::run),
     ("subprocess", subprocess::run),
     ("files", files::run),
+    ("multicore", run_multicore),
 ];
+
+/// The `multicore` group with the loop count of `--loops N` (default: the cores this
+/// process may use).
+fn run_multicore(bench: &Bench) {
+    multicore::run(bench, max_loops());
+}
+
+/// `--loops N`, else the cores this process may use.
+fn max_loops() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--loops") {
+        Some(at) => match args.get(at + 1).and_then(|n| n.parse().ok()) {
+            Some(n) if n > 0 => n,
+            _ => {
+                eprintln!("asyncio-bench: `--loops` needs a positive number");
+                std::process::exit(2);
+            }
+        },
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,9 +71,14 @@ fn main() {
                 std::process::exit(2);
             }
         });
+    let loops_value = args
+        .iter()
+        .position(|a| a == "--loops")
+        .and_then(|at| args.get(at + 1));
     let selected: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--") && Some(*a) != case_filter.as_ref())
+        .filter(|a| Some(*a) != loops_value)
         .map(String::as_str)
         .collect();
     for name in &selected {

@@ -55,6 +55,7 @@
 // (checked by `cargo xtask layers`; drawn in docs/architecture.md).
 //
 // Layer 0, leaf types.
+mod affinity;
 mod callback;
 mod cancel_state;
 mod error;
@@ -126,6 +127,7 @@ mod dump;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+pub use affinity::{allowed_cpus, pin_current_thread};
 /// Python's `contextvars` (the `asyncio-contextvars` crate): tasks run in a copy of their
 /// creator's context, callbacks in a copy of the context they were scheduled from.
 pub use asyncio_contextvars as contextvars;
@@ -162,7 +164,7 @@ pub use source::IoSource;
 pub use task::Task;
 pub use task_ref::TaskRef;
 #[cfg(unix)]
-pub use tcp::{TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
+pub use tcp::{ListenOptions, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf};
 pub use timeout_scope::{Scoped, TimeoutScope};
 pub use try_task::TryTask;
 #[cfg(unix)]

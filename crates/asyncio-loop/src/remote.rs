@@ -99,6 +99,49 @@ impl LoopHandle {
         concurrent
     }
 
+    /// [`spawn`](Self::spawn) for a future that need not be `Send`: `make` (which is) is
+    /// sent to the loop's thread and builds the future there, so it may hold `Rc`s, the
+    /// loop's sockets, its `Task`s. Only `make` and the output cross threads. This is how
+    /// work is handed to another loop of a set (`asyncio::Loops`).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use asyncio_loop::EventLoop;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let handle = event_loop.handle();
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.spawn_with(|| {
+    ///         let local = Rc::new(40); // not Send: made on the loop's thread
+    ///         async move { *local + 2 }
+    ///     })
+    /// });
+    /// let answer = answer.join().unwrap();
+    /// assert_eq!(event_loop.run_until_complete(answer), Ok(Ok(42)));
+    /// ```
+    pub fn spawn_with<M, F>(&self, make: M) -> ConcurrentFuture<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let (concurrent, setter) = ConcurrentFuture::new();
+        // As `spawn`: a closed loop drops the closure unrun, and the setter reports it.
+        let _ = self.call_soon_threadsafe(move || {
+            let event_loop = running_loop().expect("a remote callback runs on its running loop");
+            event_loop.spawn(None, async move {
+                // `make` runs inside the task, so a panic in it is the task's, reported
+                // to the awaiting side like one in the future.
+                let outcome = CatchUnwind {
+                    future: async move { make().await },
+                }
+                .await;
+                setter.complete(outcome);
+            });
+        });
+        concurrent
+    }
+
     /// Asks the loop to stop, as `call_soon_threadsafe(stop)`: it stops after the
     /// iteration in which that callback runs.
     pub fn stop(&self) {

@@ -17,6 +17,69 @@ use crate::source::{IoSource, impl_read, impl_write};
 /// asyncio's default `backlog` for `create_server`.
 const BACKLOG: i32 = 100;
 
+/// How a listening socket is made: asyncio's `create_server` keywords `reuse_address`,
+/// `reuse_port` and `backlog`. The defaults are asyncio's on Unix: `SO_REUSEADDR` set,
+/// `SO_REUSEPORT` not, a backlog of 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenOptions {
+    reuse_address: bool,
+    reuse_port: bool,
+    backlog: i32,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions::new()
+    }
+}
+
+impl ListenOptions {
+    /// asyncio's defaults: `reuse_address=True` (on Unix), `reuse_port=False`,
+    /// `backlog=100`.
+    pub const fn new() -> Self {
+        ListenOptions {
+            reuse_address: true,
+            reuse_port: false,
+            backlog: BACKLOG,
+        }
+    }
+
+    /// `SO_REUSEADDR`: bind even while connections of an earlier listener on the port
+    /// linger in `TIME_WAIT`.
+    pub const fn reuse_address(mut self, on: bool) -> Self {
+        self.reuse_address = on;
+        self
+    }
+
+    /// `SO_REUSEPORT`: let other sockets with the option (of this user) bind the same
+    /// address; the kernel spreads incoming connections over them by a hash of the
+    /// connection, with no shared accept lock. One listener per loop of a set is how a
+    /// server accepts on every core.
+    pub const fn reuse_port(mut self, on: bool) -> Self {
+        self.reuse_port = on;
+        self
+    }
+
+    /// The length of the queue of connections not yet accepted (`listen`'s argument).
+    pub const fn backlog(mut self, backlog: i32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// A std listener made with these options, bound to `addr` and listening, not yet on
+    /// a loop (it is `Send`: a loop set binds on one thread and accepts on another).
+    pub fn bind(&self, addr: SocketAddr) -> io::Result<net::TcpListener> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(self.reuse_address)?;
+        if self.reuse_port {
+            socket.set_reuse_port(true)?;
+        }
+        socket.bind(&addr.into())?;
+        socket.listen(self.backlog)?;
+        Ok(socket.into())
+    }
+}
+
 /// A TCP socket listening for connections (the socket of asyncio's `Server`).
 ///
 /// ```
@@ -49,11 +112,26 @@ impl TcpListener {
     /// Binds to `addr` (`SO_REUSEADDR` set, asyncio's backlog of 100) and registers with the
     /// running loop. Port 0 picks a free port; [`local_addr`](Self::local_addr) says which.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_reuse_address(true)?;
-        socket.bind(&addr.into())?;
-        socket.listen(BACKLOG)?;
-        TcpListener::from_std(socket.into())
+        TcpListener::bind_with(addr, &ListenOptions::new())
+    }
+
+    /// [`bind`](Self::bind) with asyncio's `create_server` options: `reuse_port` lets
+    /// several listeners (one per loop of a set) bind the same port, the kernel spreading
+    /// connections over them.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, ListenOptions, TcpListener};
+    ///
+    /// EventLoop::new().run_until_complete(async {
+    ///     let options = ListenOptions::new().reuse_port(true);
+    ///     let first = TcpListener::bind_with("127.0.0.1:0".parse().unwrap(), &options)?;
+    ///     let second = TcpListener::bind_with(first.local_addr()?, &options)?;
+    ///     assert_eq!(first.local_addr()?, second.local_addr()?);
+    ///     Ok::<_, std::io::Error>(())
+    /// }).unwrap().unwrap();
+    /// ```
+    pub fn bind_with(addr: SocketAddr, options: &ListenOptions) -> io::Result<TcpListener> {
+        TcpListener::from_std(options.bind(addr)?)
     }
 
     /// Registers a listening std socket with the running loop (made non-blocking here).

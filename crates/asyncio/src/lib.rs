@@ -25,6 +25,23 @@
 //! assert_eq!(result.unwrap().unwrap(), ("A done".into(), "B done".into(), "C done".into()));
 //! ```
 //!
+//! More cores: one loop per thread, as asyncio would have it, started and shut down together
+//! by [`LoopSet`] / [`run_per_core`]; work moves between loops only when handed over
+//! ([`Loops::spawn`], by index, round robin or least loaded), and servers accept on every
+//! loop with `reuse_port` ([`start_server_with`]) or through one acceptor
+//! ([`start_server_handing_off`]).
+//!
+//! ```
+//! use asyncio::Pick;
+//!
+//! let out = asyncio::run_per_core(2, |index, loops| async move {
+//!     // Each loop asks the next one for a value and awaits it.
+//!     let next = (index + 1) % loops.len();
+//!     loops.spawn(Pick::Index(next), async move { next }).await.unwrap()
+//! });
+//! assert_eq!(out.unwrap(), [1, 0]);
+//! ```
+//!
 //! The crate is a facade over three crates that are useful alone: `asyncio-loop` (the event
 //! loop, tasks, timers), `asyncio-sync` (queues and locks for any executor) and
 //! `asyncio-pool` (the thread pool for blocking work). Everything is re-exported here.
@@ -44,11 +61,16 @@ pub mod fs;
 mod gather;
 mod gather_tuple;
 mod group_scope;
+#[cfg(unix)]
+mod handoff;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
 #[cfg(unix)]
 mod interrupt;
+mod loops;
 mod outer;
+mod per_core;
+mod per_core_error;
 #[cfg(unix)]
 mod process;
 mod run;
@@ -84,14 +106,19 @@ pub use gather::{
 pub use gather_tuple::{__gather_child, __gather_tuple};
 pub use gather_tuple::{GatherTuple, Slots};
 pub use group_scope::task_group;
+#[cfg(unix)]
+pub use handoff::start_server_handing_off;
+pub use loops::{Loops, Pick};
+pub use per_core::{LoopSet, run_per_core};
+pub use per_core_error::{LoopPanic, LoopSetError};
 pub use run::{Runner, run};
 pub use sleep_with::{SleepWith, sleep_with};
 #[cfg(unix)]
 pub use sock::SocketMethods;
 #[cfg(unix)]
 pub use streams::{
-    Server, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo, open_connection,
-    open_unix_connection, start_server, start_unix_server,
+    Server, ServerOptions, Sink, TcpReader, TcpWriter, UnixReader, UnixWriter, getaddrinfo,
+    open_connection, open_unix_connection, start_server, start_server_with, start_unix_server,
 };
 #[cfg(unix)]
 pub use subprocess::{
@@ -144,6 +171,8 @@ pub use asyncio_loop::{
     IoSource, TcpListener, TcpReadHalf, TcpStream, TcpWriteHalf, UdpSocket, UnixDatagram,
     UnixListener, UnixReadHalf, UnixStream, UnixWriteHalf,
 };
+// Pinning a thread to a CPU (what `LoopSet::pin_to_cores` does for each loop).
+pub use asyncio_loop::{allowed_cpus, pin_current_thread};
 // Signals: `EventLoop::add_signal_handler`'s error, and the test `run` makes for Ctrl-C.
 #[cfg(unix)]
 pub use asyncio_loop::{SignalError, is_main_thread, signal_is_default};

@@ -77,7 +77,7 @@ pub type UnixReader = StreamReader<UnixReadHalf>;
 pub type UnixWriter = StreamWriter<Sink<UnixWriteHalf>>;
 
 /// A connection's two streams, with its writer's transport running as a task of the loop.
-fn streams<R, W>(read: R, write: W) -> (StreamReader<R>, StreamWriter<Sink<W>>)
+pub(crate) fn streams<R, W>(read: R, write: W) -> (StreamReader<R>, StreamWriter<Sink<W>>)
 where
     R: futures_io::AsyncRead + Unpin,
     Sink<W>: WriteEof + Unpin + 'static,
@@ -159,8 +159,13 @@ pub async fn open_unix_connection(path: impl AsRef<Path>) -> io::Result<(UnixRea
     Ok(streams(read, write))
 }
 
+/// How a server's listening sockets are made: asyncio's `start_server` / `create_server`
+/// keywords `reuse_address` (default on), `reuse_port` (default off) and `backlog`
+/// (default 100).
+pub type ServerOptions = asyncio_loop::ListenOptions;
+
 /// What a server accepts on.
-enum Listener {
+pub(crate) enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener),
 }
@@ -175,7 +180,7 @@ pub struct Server {
 }
 
 impl Server {
-    fn start(
+    pub(crate) fn start(
         listeners: Vec<Listener>,
         handle: Rc<dyn Fn(Connection)>,
         addrs: Vec<SocketAddr>,
@@ -275,7 +280,7 @@ impl fmt::Debug for Server {
 }
 
 /// An accepted connection, before it becomes a reader and a writer of its kind.
-enum Connection {
+pub(crate) enum Connection {
     Tcp(TcpStream),
     Unix(UnixStream),
 }
@@ -316,13 +321,40 @@ where
     H: Fn(TcpReader, TcpWriter) -> F + 'static,
     F: Future<Output = ()> + 'static,
 {
-    let mut listeners = Vec::new();
-    let mut addrs = Vec::new();
-    for addr in getaddrinfo(host, port).await? {
-        let listener = TcpListener::bind(addr)?;
-        addrs.push(listener.local_addr()?);
-        listeners.push(Listener::Tcp(listener));
-    }
+    start_server_with(handler, host, port, &ServerOptions::new()).await
+}
+
+/// [`start_server`] with asyncio's `start_server` keywords `reuse_address`, `reuse_port`
+/// and `backlog` ([`ServerOptions`]). With `reuse_port`, each loop of a set can run its
+/// own server on one port: the kernel spreads the connections over their listeners.
+///
+/// ```
+/// use asyncio::{ServerOptions, start_server_with};
+///
+/// let out = asyncio::run(async {
+///     let options = ServerOptions::new().reuse_port(true).backlog(1024);
+///     let handler = |_r: asyncio::TcpReader, _w: asyncio::TcpWriter| async {};
+///     let first = start_server_with(handler, "127.0.0.1", 0, &options).await?;
+///     let port = first.sockets()[0].port();
+///     // A second listener on the same port: what a second loop does.
+///     let second = start_server_with(handler, "127.0.0.1", port, &options).await?;
+///     Ok::<_, std::io::Error>(second.sockets()[0].port() == port)
+/// });
+/// assert!(out.unwrap().unwrap());
+/// ```
+///
+/// Cancel safety: dropping it before it completes leaves nothing listening.
+pub async fn start_server_with<H, F>(
+    handler: H,
+    host: &str,
+    port: u16,
+    options: &ServerOptions,
+) -> io::Result<Server>
+where
+    H: Fn(TcpReader, TcpWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let (listeners, addrs) = listen(host, port, options).await?;
     let handle = move |connection: Connection| {
         if let Connection::Tcp(stream) = connection {
             if stream.set_nodelay(true).is_err() {
@@ -334,6 +366,23 @@ where
         }
     };
     Ok(Server::start(listeners, Rc::new(handle), addrs))
+}
+
+/// Listeners on every address `host` resolves to, made with `options`, and their
+/// addresses.
+pub(crate) async fn listen(
+    host: &str,
+    port: u16,
+    options: &ServerOptions,
+) -> io::Result<(Vec<Listener>, Vec<SocketAddr>)> {
+    let mut listeners = Vec::new();
+    let mut addrs = Vec::new();
+    for addr in getaddrinfo(host, port).await? {
+        let listener = TcpListener::bind_with(addr, options)?;
+        addrs.push(listener.local_addr()?);
+        listeners.push(Listener::Tcp(listener));
+    }
+    Ok((listeners, addrs))
 }
 
 /// Starts a server on the Unix socket at `path` (asyncio's `start_unix_server`).

@@ -5,6 +5,10 @@
 //! as Python's does), the parent sends SIGINT when the child prints a line starting with
 //! "ready", and checks what the child printed, its exit, and that the child found SIGINT's
 //! disposition back to `SIG_DFL` after `run`. A watchdog kills a child that hangs.
+//!
+//! The `per_core` modes do the same for `run_per_core` (two loops on other threads, the
+//! calling main thread waiting in a loop of its own): the first SIGINT cancels every main,
+//! a second stops every loop; Python has no loop set, so the lines follow `run`'s.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -76,6 +80,9 @@ fn sigint_is_ignored() -> bool {
 
 fn child(mode: &str) {
     assert!(asyncio::is_main_thread());
+    if mode.starts_with("per_core") {
+        return per_core_child(mode);
+    }
     if mode == "ignored" {
         // SAFETY: setting a disposition, before anything else of the child runs.
         unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
@@ -149,6 +156,50 @@ fn child(mode: &str) {
     }
 }
 
+/// A set of two loops (`run_per_core`) on the main thread: the first SIGINT cancels both
+/// mains, which note it; in "per_core_twice" a second stops both loops.
+fn per_core_child(mode: &str) {
+    const LEFTOVER: [&str; 2] = ["leftover 0 cleaned up", "leftover 1 cleaned up"];
+    const DROPPED: [&str; 2] = ["main 0 dropped", "main 1 dropped"];
+    let (in_scope, cancelled) = (asyncio::Barrier::new(2), asyncio::Barrier::new(2));
+    let out = asyncio::run_per_core(2, |index, _| {
+        let (in_scope, cancelled) = (&in_scope, &cancelled);
+        async move {
+            asyncio::create_task(async move {
+                let _cleanup = OnDrop(LEFTOVER[index]);
+                sleep(Duration::from_secs(3600)).await;
+            });
+            // Both mains are inside their catch scope before the SIGINT is sent.
+            let waited = catch_cancelled(async {
+                in_scope.wait().await.unwrap();
+                if index == 0 {
+                    say("ready");
+                }
+                sleep(Duration::from_secs(3600)).await;
+            });
+            let Err(error) = waited.await else {
+                return "slept";
+            };
+            say(&format!("main {index} cancelled"));
+            if mode == "per_core_twice" {
+                let _cleanup = OnDrop(DROPPED[index]);
+                cancelled.wait().await.unwrap();
+                if index == 0 {
+                    say("ready again");
+                }
+                sleep(Duration::from_secs(3600)).await;
+            }
+            error.reraise().await
+        }
+    });
+    match out {
+        Err(asyncio::LoopSetError::Interrupted) => say("run_per_core: Err(Interrupted)"),
+        other => say(&format!("run_per_core: unexpected {other:?}")),
+    }
+    let restored = sigint_is_sig_dfl() && signal_is_default(libc::SIGINT);
+    say(&format!("SIGINT default: {}", py_bool(restored)));
+}
+
 /// As Python prints a bool.
 fn py_bool(value: bool) -> &'static str {
     if value { "True" } else { "False" }
@@ -191,7 +242,7 @@ fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
 }
 
 fn parent() {
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 8] = [
         (
             "plain",
             &[
@@ -246,6 +297,33 @@ fn parent() {
             ],
         ),
         (
+            "per_core",
+            &[
+                "ready",
+                "main 0 cancelled",
+                "main 1 cancelled",
+                "leftover 0 cleaned up",
+                "leftover 1 cleaned up",
+                "run_per_core: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
+        (
+            "per_core_twice",
+            &[
+                "ready",
+                "main 0 cancelled",
+                "main 1 cancelled",
+                "ready again",
+                "main 0 dropped",
+                "main 1 dropped",
+                "leftover 0 cleaned up",
+                "leftover 1 cleaned up",
+                "run_per_core: Err(Interrupted)",
+                "SIGINT default: True",
+            ],
+        ),
+        (
             "ignored",
             &[
                 "SIGINT ignored in run: True",
@@ -257,6 +335,31 @@ fn parent() {
     for (mode, expected) in cases {
         let (status, lines) = run_child(mode);
         assert!(status.success(), "{mode}: {status}; printed {lines:?}");
+        if mode.starts_with("per_core") {
+            // Two loops print in either order: each loop's lines (and the "ready" ones)
+            // must come in the expected order, and all lines be there.
+            for index in ["0", "1"] {
+                let of_loop = |lines: &[&str]| -> Vec<String> {
+                    lines
+                        .iter()
+                        .filter(|line| line.starts_with("ready") || line.contains(index))
+                        .map(|line| line.to_string())
+                        .collect()
+                };
+                let got: Vec<&str> = lines.iter().map(String::as_str).collect();
+                assert_eq!(of_loop(&got), of_loop(expected), "{mode}, loop {index}");
+            }
+            let (mut got, mut want) = (lines.clone(), expected.to_vec());
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{mode}");
+            assert_eq!(
+                lines[lines.len().saturating_sub(2)..],
+                expected[expected.len() - 2..]
+            );
+            println!("ctrl_c {mode}: ok");
+            continue;
+        }
         assert_eq!(lines, expected, "{mode}");
         println!("ctrl_c {mode}: ok");
     }
