@@ -1,7 +1,8 @@
 //! The project's own tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
-//! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython.
+//! - `cargo xtask bench [GROUP] [--quick]`: the benchmarks, against tokio, smol and CPython;
+//!   `--report [GROUP...]` regenerates `docs/benchmarks.md`'s figures and charts from them.
 //! - `cargo xtask layers`: the loop crate's files import only from layers below their own.
 //! - `cargo xtask loom`: the loom models of every cross-thread path.
 //!
@@ -12,6 +13,7 @@ mod ci;
 mod cmd;
 mod layers;
 mod loom;
+mod report;
 mod tools;
 
 use std::process::ExitCode;
@@ -23,6 +25,9 @@ tasks:
   ci                       fmt, clippy, layers, tests (with doc tests), loom, docs, examples,
                            bench smoke run
   bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work
+  bench --report [GROUP...] [--quick] [--out DIR]
+                           run them and regenerate docs/benchmarks.md's figures and
+                           docs/charts/ (into DIR instead with --out; --quick never into docs/)
   layers                   check that asyncio-loop's files import only from layers below
   loom                     model-check the loop's and the pool's cross-thread paths with loom
   valgrind | tsan | miri   one of ci's memory and concurrency tools alone

@@ -1,0 +1,87 @@
+//! `cargo xtask bench --report [GROUP...] [--quick] [--out DIR]`: runs the groups (all of
+//! them by default) with every measurement also appended to a results file of JSON lines,
+//! then has `asyncio-bench report` write that into `docs/benchmarks.md` (the parts between
+//! its `<!-- report:... -->` markers) and `docs/charts/GROUP.svg`.
+//!
+//! `--out DIR` writes into `DIR/benchmarks.md` (starting from a copy of the docs' one, so its
+//! prose and markers are there) and `DIR/charts/` instead, leaving `docs/` alone. A `--quick`
+//! run's figures mean nothing, so without `--out` it writes under `target/bench-report/`,
+//! never into `docs/`; CI renders a `--quick` run there to prove the report path works.
+//!
+//! The JSON and the charts are the benchmark crate's business (serde_json, plotters): this
+//! task only runs programs, so it still builds with `std` alone.
+
+use std::path::PathBuf;
+
+use crate::bench::{capture_lines, run_python};
+use crate::cmd::{self, cargo, workspace_root};
+
+/// The variable the benchmark binary and the Python scripts append their results to.
+const RESULTS_ENV: &str = "ASYNCIO_BENCH_RESULTS";
+
+/// Runs the report with `bench`'s arguments (`--report` among them).
+pub fn run(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let out_at = args.iter().position(|a| a == "--out");
+    let out_dir = match out_at {
+        Some(at) => PathBuf::from(args.get(at + 1).ok_or("`--out` needs a directory")?),
+        None if quick => crate::ci::target_dir().join("bench-report"),
+        None => workspace_root().join("docs"),
+    };
+    let groups: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .filter(|&(i, a)| !a.starts_with("--") && out_at.is_none_or(|at| i != at + 1))
+        .map(|(_, a)| a.as_str())
+        .collect();
+
+    let docs = workspace_root().join("docs").join("benchmarks.md");
+    let doc = out_dir.join("benchmarks.md");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("could not create {}: {e}", out_dir.display()))?;
+    if doc != docs {
+        std::fs::copy(&docs, &doc).map_err(|e| {
+            format!(
+                "could not copy {} to {}: {e}",
+                docs.display(),
+                doc.display()
+            )
+        })?;
+    }
+    let results = out_dir.join("results.jsonl");
+    if results.exists() {
+        std::fs::remove_file(&results)
+            .map_err(|e| format!("could not remove {}: {e}", results.display()))?;
+    }
+    // SAFETY: xtask is one thread here (nothing it started is running yet), so no other
+    // thread reads the environment while it changes; the children inherit the variable.
+    unsafe { std::env::set_var(RESULTS_ENV, &results) };
+
+    let profile: &[&str] = if quick { &[] } else { &["--profile", "bench"] };
+    let mut command = cargo(["run", "--package", "asyncio-bench"]);
+    command.args(profile).arg("--").args(&groups);
+    if quick {
+        command.arg("--quick");
+    }
+    capture_lines(&mut command)?;
+    if groups.is_empty() {
+        run_python(None, quick)?;
+    }
+    for group in &groups {
+        run_python(Some(group), quick)?;
+    }
+
+    let mut report = cargo(["run", "--quiet", "--package", "asyncio-bench"]);
+    report
+        .args(profile)
+        .args(["--", "report"])
+        .arg(&results)
+        .arg("--doc")
+        .arg(&doc);
+    if quick {
+        report.arg("--quick");
+    }
+    cmd::run(&mut report)?;
+    println!("# results: {}", results.display());
+    Ok(())
+}
