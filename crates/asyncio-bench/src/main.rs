@@ -12,6 +12,7 @@
 //! benchmarks document and its charts (`cargo xtask bench --report` runs it).
 
 mod files;
+mod floors;
 mod harness;
 mod http;
 mod io;
@@ -38,6 +39,7 @@ const GROUPS: &[Group] = &[
     ("http", http::run),
     ("subprocess", subprocess::run),
     ("files", files::run),
+    ("floors", floors::run),
 ];
 
 fn main() {
