@@ -48,7 +48,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             )
         })?;
     }
-    let results = out_dir.join("results.jsonl");
+    // The results beside the report for `--out`, where a person looks at them; under
+    // `target/` for the docs' report, so that `docs/` holds only what is published.
+    let results = match out_at {
+        Some(_) => out_dir.join("results.jsonl"),
+        None => crate::ci::target_dir().join("bench-report-results.jsonl"),
+    };
     if results.exists() {
         std::fs::remove_file(&results)
             .map_err(|e| format!("could not remove {}: {e}", results.display()))?;

@@ -84,8 +84,8 @@ pub fn render(
         let table = Table::new(group, records);
         let chart = chart::svg(group, &table.versus_best())?;
         let mut section = format!(
-            "Command: `cargo xtask bench {group}{}`, as part of the report above ({}, \
-             `{}`).{}\n\n",
+            "Command: `cargo xtask bench {group}{}`, run {} at commit `{}` on the machine \
+             above.{}\n\n",
             if quick { " --quick" } else { "" },
             machine.when,
             machine.commit,
