@@ -11,29 +11,57 @@
 //! The JSON and the charts are the benchmark crate's business (serde_json, plotters): this
 //! task only runs programs, so it still builds with `std` alone.
 
-use std::path::PathBuf;
-
 use crate::bench::{capture_lines, run_python};
 use crate::cmd::{self, cargo, workspace_root};
 
 /// The variable the benchmark binary and the Python scripts append their results to.
 const RESULTS_ENV: &str = "ASYNCIO_BENCH_RESULTS";
 
-/// Runs the report with `bench`'s arguments (`--report` among them).
-pub fn run(args: &[String]) -> Result<(), String> {
-    let quick = args.iter().any(|a| a == "--quick");
+/// What `bench --report ...` was asked for.
+#[derive(Debug, PartialEq)]
+struct Request<'a> {
+    quick: bool,
+    /// `--out DIR`.
+    out: Option<&'a str>,
+    /// The groups named; none means every group.
+    groups: Vec<&'a str>,
+}
+
+fn parse(args: &[String]) -> Result<Request<'_>, String> {
     let out_at = args.iter().position(|a| a == "--out");
-    let out_dir = match out_at {
-        Some(at) => PathBuf::from(args.get(at + 1).ok_or("`--out` needs a directory")?),
-        None if quick => crate::ci::target_dir().join("bench-report"),
-        None => workspace_root().join("docs"),
+    let out = match out_at {
+        Some(at) => Some(
+            args.get(at + 1)
+                .filter(|dir| !dir.starts_with("--"))
+                .ok_or("`--out` needs a directory")?
+                .as_str(),
+        ),
+        None => None,
     };
-    let groups: Vec<&str> = args
+    let groups = args
         .iter()
         .enumerate()
         .filter(|&(i, a)| !a.starts_with("--") && out_at.is_none_or(|at| i != at + 1))
         .map(|(_, a)| a.as_str())
         .collect();
+    Ok(Request {
+        quick: args.iter().any(|a| a == "--quick"),
+        out,
+        groups,
+    })
+}
+
+/// Runs the report with `bench`'s arguments (`--report` among them).
+pub fn run(args: &[String]) -> Result<(), String> {
+    let Request { quick, out, groups } = parse(args)?;
+    let out_dir = match out {
+        // Absolute: the report itself runs in the workspace root, maybe not here.
+        Some(dir) => std::env::current_dir()
+            .map_err(|e| format!("no current directory: {e}"))?
+            .join(dir),
+        None if quick => crate::ci::target_dir().join("bench-report"),
+        None => workspace_root().join("docs"),
+    };
 
     let docs = workspace_root().join("docs").join("benchmarks.md");
     let doc = out_dir.join("benchmarks.md");
@@ -50,7 +78,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     // The results beside the report for `--out`, where a person looks at them; under
     // `target/` for the docs' report, so that `docs/` holds only what is published.
-    let results = match out_at {
+    let results = match out {
         Some(_) => out_dir.join("results.jsonl"),
         None => crate::ci::target_dir().join("bench-report-results.jsonl"),
     };
@@ -89,4 +117,37 @@ pub fn run(args: &[String]) -> Result<(), String> {
     cmd::run(&mut report)?;
     println!("# results: {}", results.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Request, parse};
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn groups_flags_and_the_out_directory_are_told_apart() {
+        let every = args(&["--report"]);
+        assert_eq!(
+            parse(&every),
+            Ok(Request {
+                quick: false,
+                out: None,
+                groups: vec![]
+            })
+        );
+        let some = args(&["--report", "loop", "--out", "/tmp/r", "--quick", "io"]);
+        assert_eq!(
+            parse(&some),
+            Ok(Request {
+                quick: true,
+                out: Some("/tmp/r"),
+                groups: vec!["loop", "io"]
+            })
+        );
+        assert!(parse(&args(&["--report", "--out"])).is_err());
+        assert!(parse(&args(&["--report", "--out", "--quick"])).is_err());
+    }
 }
