@@ -100,8 +100,18 @@ pub fn render(
             "\nA peer's figure is followed by ours as a cost ratio to it: ours / theirs for a \
              cost, theirs / ours for a rate (a unit in `/s`), so below 1.00 ours costs less. \
              Floors (`*-floor`) are shown, but are the best peer only where a case has no \
-             other.\n",
+             other.",
         );
+        let ours = table.ours();
+        if ours.len() > 1 {
+            section.push_str(&format!(
+                " Of ours, the ratios are `{}`'s (the first measured); `{}` is shown for \
+                 comparison.",
+                ours[0],
+                ours[1..].join("`, `"),
+            ));
+        }
+        section.push('\n');
         if let Some(svg) = chart {
             section.push_str(&format!(
                 "\n![{group}: ours against the best peer in each case](charts/{group}.svg)\n"
@@ -191,6 +201,21 @@ mod tests {
         // A second report over the first output replaces, never duplicates.
         let (again, _) = render(&out, &records, &machine(), false).expect("renders again");
         assert_eq!(again, out);
+    }
+
+    #[test]
+    fn with_two_of_ours_the_note_says_which_the_ratios_are_of() {
+        let records = [
+            record("timer", "insert", "asyncio-timer", 20.0, "ns/op"),
+            record("timer", "insert", "asyncio-timer-instant", 40.0, "ns/op"),
+            record("timer", "insert", "binaryheap", 40.0, "ns/op"),
+        ];
+        let (out, _) = render("# Benchmarks\n", &records, &machine(), false).expect("renders");
+        assert!(out.contains(
+            "the ratios are `asyncio-timer`'s (the first measured); `asyncio-timer-instant` is \
+             shown for comparison."
+        ));
+        assert!(out.contains("| 20.0 | 40.0 | 40.0 (0.50) | **0.50** binaryheap |"));
     }
 
     #[test]

@@ -90,6 +90,15 @@ impl Table {
         }
     }
 
+    /// Our implementations in the group, in the order first measured.
+    pub fn ours(&self) -> Vec<&str> {
+        self.implementations
+            .iter()
+            .map(String::as_str)
+            .filter(|name| is_ours(name))
+            .collect()
+    }
+
     /// For each case with ours and a peer (or, lacking one, a floor): ours against the
     /// cheapest of them.
     pub fn versus_best(&self) -> Vec<Versus> {
