@@ -92,20 +92,24 @@ pub fn append(record: &Record) {
     let Some(path) = std::env::var_os(RESULTS_ENV) else {
         return;
     };
-    let mut line = record.to_json_line();
-    line.push('\n');
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut file| file.write_all(line.as_bytes()));
-    if let Err(e) = written {
+    if let Err(e) = append_to(Path::new(&path), record) {
         // A benchmark run is not worth losing over its results file: say so and go on.
         eprintln!(
             "asyncio-bench: could not append to {}: {e}",
             Path::new(&path).display()
         );
     }
+}
+
+/// Appends `record` to the file at `path` as one line, in one `write`.
+fn append_to(path: &Path, record: &Record) -> std::io::Result<()> {
+    let mut line = record.to_json_line();
+    line.push('\n');
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(line.as_bytes()))
 }
 
 /// Every record in a results file, in the order taken.
@@ -117,7 +121,7 @@ pub fn read(path: &Path) -> Result<Vec<Record>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Record, cost_ratio, is_floor};
+    use super::{Record, append_to, cost_ratio, is_floor, read};
 
     #[test]
     fn a_record_survives_its_json_line() {
@@ -133,6 +137,46 @@ mod tests {
         assert_eq!(Record::from_json_line(&line), Some(record));
         assert_eq!(Record::from_json_line("# a comment"), None);
         assert_eq!(Record::from_json_line(r#"{"group": "loop"}"#), None);
+    }
+
+    #[test]
+    fn appended_records_are_read_back_in_order_past_other_lines() {
+        let path = std::env::temp_dir().join(format!(
+            "asyncio-bench-results-test-{}.jsonl",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let record = |implementation: &str, value: f64| Record {
+            group: "io".into(),
+            case: "echo".into(),
+            implementation: implementation.into(),
+            value,
+            unit: "req/s".into(),
+        };
+        append_to(&path, &record("asyncio-loop", 88_000.0)).expect("appended");
+        // What a Python script appends, as `python/_results.py` writes it.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| {
+                std::io::Write::write_all(
+                    &mut f,
+                    b"{\"group\": \"io\", \"case\": \"echo\", \"implementation\": \"uvloop\", \
+                      \"value\": 56783.0, \"unit\": \"req/s\"}\nnot json\n",
+                )
+            })
+            .expect("a Python line appended");
+        append_to(&path, &record("tokio", 91_000.0)).expect("appended");
+        let read_back = read(&path).expect("read");
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            read_back,
+            [
+                record("asyncio-loop", 88_000.0),
+                record("uvloop", 56_783.0),
+                record("tokio", 91_000.0)
+            ]
+        );
     }
 
     #[test]
