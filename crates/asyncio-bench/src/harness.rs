@@ -4,8 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::results::{self, Record};
-
 /// How many timed runs a full measurement takes the median of.
 const FULL_RUNS: usize = 7;
 
@@ -109,7 +107,9 @@ impl Bench {
     ) {
         let printed = format!("{value:.decimals$}");
         println!("{}/{case} {implementation} {printed} {unit}", self.group);
-        results::append(&Record {
+        // Paths spelled out rather than imported: the import block is where other changes
+        // to this file land too.
+        crate::results::append(&crate::results::Record {
             group: self.group.into(),
             case: case.into(),
             implementation: implementation.into(),
