@@ -14,8 +14,12 @@ use std::process::{Command, Stdio};
 
 use crate::cmd::{self, cargo, workspace_root};
 
-/// Runs the selected groups and prints the ratio table.
+/// Runs the selected groups and prints the ratio table; with `--report`, regenerates the
+/// benchmarks document instead (see `report`).
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--report") {
+        return crate::report::run(args);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     // `--loops N`: how far the `multicore` group scales (default: the cores available).
     let loops = args
@@ -52,7 +56,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// Runs a command, echoing its stdout line by line as it comes (a full run takes minutes),
 /// and returns the lines.
-fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
+pub(crate) fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -75,7 +79,7 @@ fn capture_lines(command: &mut Command) -> Result<Vec<String>, String> {
 }
 
 /// Runs `python/<group>.py` for each selected group that has one, if `python3` is here.
-fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
+pub(crate) fn run_python(group: Option<&str>, quick: bool) -> Result<Vec<String>, String> {
     let python_dir = workspace_root().join("crates/asyncio-bench/python");
     let Ok(entries) = std::fs::read_dir(&python_dir) else {
         return Ok(Vec::new());

@@ -303,8 +303,16 @@ fn leaks() -> Result<(), String> {
     Ok(())
 }
 
+/// Every group once, briefly, rendered into a report under `target/` (never `docs/`): proves
+/// the benchmarks, the results file and the report writer all work.
 fn bench_smoke() -> Result<(), String> {
-    crate::bench::run(&["--quick".to_string()])
+    let out = target_dir().join("bench-report-ci");
+    crate::bench::run(&[
+        "--quick".to_string(),
+        "--report".to_string(),
+        "--out".to_string(),
+        out.to_string_lossy().into_owned(),
+    ])
 }
 
 /// Where cargo puts build output: `CARGO_TARGET_DIR` if set, else `<root>/target`.

@@ -1,7 +1,9 @@
 //! The project's own tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
-//! - `cargo xtask bench [GROUP] [--quick] [--loops N]`: the benchmarks, against tokio, smol and CPython.
+//! - `cargo xtask bench [GROUP] [--quick] [--loops N]`: the benchmarks, against tokio, smol
+//!   and CPython; `--report [GROUP...]` regenerates `docs/benchmarks.md`'s figures and charts
+//!   from them.
 //! - `cargo xtask layers`: the loop crate's files import only from layers below their own.
 //! - `cargo xtask loom`: the loom models of every cross-thread path.
 //!
@@ -12,6 +14,7 @@ mod ci;
 mod cmd;
 mod layers;
 mod loom;
+mod report;
 mod tools;
 
 use std::process::ExitCode;
@@ -24,6 +27,9 @@ tasks:
                            bench smoke run
   bench [GROUP] [--quick]  run benchmarks (all groups, or one); --quick only proves they work;
                            --loops N: how many loops the multicore group scales to
+  bench --report [GROUP...] [--quick] [--out DIR]
+                           run them and regenerate docs/benchmarks.md's figures and
+                           docs/charts/ (into DIR instead with --out; --quick never into docs/)
   layers                   check that asyncio-loop's files import only from layers below
   loom                     model-check the loop's and the pool's cross-thread paths with loom
   valgrind | tsan | miri   one of ci's memory and concurrency tools alone

@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 
+from _results import emit
+
 try:
     import aiofiles
 except ImportError:
@@ -66,10 +68,10 @@ def main():
         path = os.path.join(directory, "bench.bin")
         size = 4 * 1024 if quick else 64 * 1024
         samples = [asyncio.run(one_byte(path, size)) / (2 * size) for _ in range(runs)]
-        print(f"files/one_byte aiofiles {statistics.median(samples):.1f} ns/op", flush=True)
+        emit("files", "one_byte", "aiofiles", statistics.median(samples), "ns/op")
         total = 2 * MIB if quick else 64 * MIB
         samples = [2 * total / MIB / (asyncio.run(bulk(path, total)) / 1e9) for _ in range(runs)]
-        print(f"files/bulk aiofiles {statistics.median(samples):.1f} MiB/s", flush=True)
+        emit("files", "bulk", "aiofiles", statistics.median(samples), "MiB/s")
 
 
 if __name__ == "__main__":

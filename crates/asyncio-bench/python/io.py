@@ -33,6 +33,7 @@ import sys
 import time
 
 from _loops import implementations
+from _results import emit
 
 QUICK = "--quick" in sys.argv
 
@@ -49,7 +50,7 @@ def size(full, quick):
 
 
 def report(case, implementation, value, unit):
-    print(f"io/{case} {implementation} {value:.1f} {unit}", flush=True)
+    emit("io", case, implementation, value, unit)
 
 
 def run_on(new_loop, main):

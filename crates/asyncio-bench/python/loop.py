@@ -17,6 +17,7 @@ import threading
 import time
 
 from _loops import implementations, timed_run
+from _results import emit
 
 QUICK = "--quick" in sys.argv
 
@@ -26,7 +27,7 @@ def size(full, quick):
 
 
 def report(case, implementation, value, unit):
-    print(f"loop/{case} {implementation} {value:.1f} {unit}", flush=True)
+    emit("loop", case, implementation, value, unit)
 
 
 def median_ns_per_op(run, ops):

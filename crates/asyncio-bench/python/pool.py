@@ -7,6 +7,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from _results import emit
+
 def trivial(i):
     return i
 
@@ -33,7 +35,7 @@ def main():
             if not quick:
                 run(executor, batch, batches // 10)
             samples = [run(executor, batch, batches) / jobs for _ in range(runs)]
-            print(f"pool/{case} cpython {statistics.median(samples):.1f} ns/op", flush=True)
+            emit("pool", case, "cpython", statistics.median(samples), "ns/op")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import statistics
 import sys
 
 from _loops import implementations, timed_run
+from _results import emit
 
 QUICK = "--quick" in sys.argv
 
@@ -20,7 +21,7 @@ def size(full, quick):
 
 
 def report(case, implementation, value):
-    print(f"sync/{case} {implementation} {value:.1f} ns/op", flush=True)
+    emit("sync", case, implementation, value, "ns/op")
 
 
 def median_ns_per_op(new_loop, main, ops):

@@ -1,5 +1,6 @@
 //! Measuring and reporting: median of several timed runs, printed in the one line format
-//! `GROUP/CASE IMPLEMENTATION VALUE UNIT` that `cargo xtask bench` reads.
+//! `GROUP/CASE IMPLEMENTATION VALUE UNIT` that `cargo xtask bench` reads, and appended as a
+//! JSON line to the results file the report reads (see `results`).
 
 use std::time::{Duration, Instant};
 
@@ -102,7 +103,8 @@ impl Bench {
     }
 
     /// Prints one measurement line with `decimals` digits after the point: one (what
-    /// [`report`](Self::report) gives) is too coarse for a latency under a millisecond.
+    /// [`report`](Self::report) gives) is too coarse for a latency under a millisecond. The
+    /// figure goes to the results file as printed, so the report shows what was read.
     pub fn report_decimals(
         &self,
         case: &str,
@@ -111,10 +113,17 @@ impl Bench {
         decimals: usize,
         unit: &str,
     ) {
-        println!(
-            "{}/{case} {implementation} {value:.decimals$} {unit}",
-            self.group
-        );
+        let printed = format!("{value:.decimals$}");
+        println!("{}/{case} {implementation} {printed} {unit}", self.group);
+        // Paths spelled out rather than imported: the import block is where other changes
+        // to this file land too.
+        crate::results::append(&crate::results::Record {
+            group: self.group.into(),
+            case: case.into(),
+            implementation: implementation.into(),
+            value: printed.parse().unwrap_or(value),
+            unit: unit.into(),
+        });
     }
 }
 

@@ -62,7 +62,7 @@ pub(crate) fn on_ours<T>(main: impl Future<Output = T>) -> T {
 }
 
 /// Runs `main` on a fresh tokio current-thread runtime.
-fn on_tokio<T>(main: impl Future<Output = T>) -> T {
+pub(crate) fn on_tokio<T>(main: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

@@ -1,20 +1,28 @@
 //! The benchmarks behind `cargo xtask bench`: each group measures one crate of ours against
 //! its peers (tokio, smol's crates, plain std baselines) on the same workload, in one run.
 //!
-//! Usage: `asyncio-bench [GROUP] [--quick] [--case NAME] [--loops N]`. Each measurement prints one line
-//! `GROUP/CASE IMPLEMENTATION VALUE UNIT`; `--quick` shrinks every case to prove it works;
-//! `--case NAME` runs only the cases whose name contains `NAME` (for profiling one case);
-//! `--loops N` is the most loops (threads, processes) the `multicore` group scales to.
+//! Usage: `asyncio-bench [GROUP] [--quick] [--case NAME] [--loops N]`. Each measurement
+//! prints one line `GROUP/CASE IMPLEMENTATION VALUE UNIT` (and, where
+//! `ASYNCIO_BENCH_RESULTS` names a file, appends it there as a JSON line); `--quick` shrinks
+//! every case to prove it works; `--case NAME` runs only the cases whose name contains
+//! `NAME` (for profiling one case); `--loops N` is the most loops (threads, processes) the
+//! `multicore` group scales to.
 //! Run it through `cargo xtask bench`, which builds it with the `bench` profile and adds the
 //! CPython figures and ratios.
+//!
+//! `asyncio-bench report RESULTS --doc PATH [--quick]` writes a results file into the
+//! benchmarks document and its charts (`cargo xtask bench --report` runs it).
 
 mod files;
+mod floors;
 mod harness;
 mod http;
 mod io;
 mod loop_;
 mod multicore;
 mod pool;
+mod report;
+mod results;
 mod subprocess;
 mod sync;
 mod timer;
@@ -35,6 +43,7 @@ const GROUPS: &[Group] = &[
     ("subprocess", subprocess::run),
     ("files", files::run),
     ("multicore", run_multicore),
+    ("floors", floors::run),
 ];
 
 /// The `multicore` group with the loop count of `--loops N` (default: the cores this
@@ -60,6 +69,13 @@ fn max_loops() -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "report") {
+        if let Err(message) = report::main(&args[1..]) {
+            eprintln!("asyncio-bench report: {message}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let case_filter = args
         .iter()
