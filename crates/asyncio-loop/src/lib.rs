@@ -66,6 +66,8 @@ mod shared;
 #[cfg(unix)]
 mod sigaction;
 mod sync;
+#[cfg(feature = "tracing")]
+mod trace;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod cancelling;
 mod context;
