@@ -36,6 +36,8 @@ mod as_completed;
 mod async_gen;
 mod asyncgens;
 mod child;
+#[cfg(feature = "tokio")]
+pub mod compat;
 mod ensure_future;
 mod executor;
 #[cfg(unix)]
@@ -71,6 +73,8 @@ pub use asyncio_streams::{
     IncompleteReadError, LimitOverrunError, StreamError, StreamReader, StreamWriter,
 };
 pub use child::Waitable;
+#[cfg(feature = "tokio")]
+pub use compat::{Compat, CompatExt, tokio_compat};
 pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};
 pub use futures_core::Stream;
