@@ -1,12 +1,14 @@
 //! What the `tracing` feature costs when it is on: per spawn (a trivial task created and
-//! awaited) and per poll (a task's step to a `sleep(0)`), with no subscriber installed and
-//! with a no-op one that wants every span (so every span is made, entered, left and
-//! closed, through the dispatcher, and nothing is recorded).
+//! awaited) and per poll (a task's step to a `sleep(0)`), with no subscriber installed
+//! (`none`) and with a no-op one that wants every span (so every span is made, entered,
+//! left and closed, through the dispatcher, and nothing is recorded), set for the thread
+//! (`noop`, `tracing::subscriber::with_default`) or for the process (`global`,
+//! `set_global_default`, what applications usually do).
 //!
 //! ```sh
 //! cargo run --release -p asyncio-loop --features tracing --example trace_cost
 //! # one case, for valgrind --tool=callgrind (compare two sizes: the difference is per op):
-//! cargo run --release -p asyncio-loop --features tracing --example trace_cost -- noop spawn 100000
+//! cargo run --release -p asyncio-loop --features tracing --example trace_cost -- global spawn 100000
 //! ```
 //!
 //! Without arguments it times every case with a small count and prints `ns/op` (a smoke
@@ -79,16 +81,23 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [subscriber, case, n] = args.as_slice() {
         let n = n.parse().expect("a count");
+        if subscriber == "global" {
+            tracing::subscriber::set_global_default(NoOp).expect("the first global subscriber");
+        }
         let took = run(subscriber == "noop", case, n);
         println!("{subscriber} {case} {n}: {took:?}");
         return;
     }
     let n = 10_000;
-    for subscriber in ["none", "noop"] {
+    // The global subscriber last: it cannot be taken back.
+    for subscriber in ["none", "noop", "global"] {
+        if subscriber == "global" {
+            tracing::subscriber::set_global_default(NoOp).expect("the first global subscriber");
+        }
         for case in ["spawn", "yield"] {
             let took = run(subscriber == "noop", case, n);
             let per_op = took.as_nanos() as f64 / n as f64;
-            println!("{subscriber:<4} {case:<5} {per_op:>8.1} ns/op");
+            println!("{subscriber:<6} {case:<5} {per_op:>8.1} ns/op");
         }
     }
 }

@@ -27,10 +27,26 @@ static TASK_IDS: AtomicU64 = AtomicU64::new(0);
 pub(crate) struct TaskTrace {
     /// `task.id`: unique in the process, 1 for the first task.
     id: u64,
-    /// The `task` span while the task is pending; `None` once it ended, or if no subscriber
-    /// wanted it. Boxed: an untraced task's header grows by one word, not by a `Span`'s six,
-    /// and its steps test one word instead of moving a `Span` in and out.
-    span: Cell<Option<Box<Span>>>,
+    /// The `task` span and the spans its current step entered, while the task is pending;
+    /// `None` once it ended, or if no subscriber wanted it. Boxed: an untraced task's
+    /// header grows by one word, not by a `Span`'s six, and its steps test one word.
+    traced: Cell<Option<Box<Traced>>>,
+}
+
+/// A traced task's spans.
+struct Traced {
+    task: Span,
+    /// What the running step entered (see [`TaskTrace::enter_step`]); kept here rather
+    /// than in the step's guard so that the guard is one word, which an untraced step
+    /// carries across its poll at no cost.
+    step: Option<Entered>,
+}
+
+/// A step's entered spans. Fields drop in order: the `poll` span is left (and closes)
+/// first, then the `task` span is left.
+struct Entered {
+    _poll: EnteredSpan,
+    _task: EnteredSpan,
 }
 
 impl TaskTrace {
@@ -38,16 +54,17 @@ impl TaskTrace {
     pub(crate) fn new(name: Option<&str>, number: u64) -> TaskTrace {
         let id = TASK_IDS.fetch_add(1, Ordering::Relaxed) + 1;
         // The name is formatted only if a subscriber wants the span.
-        let span = tracing::debug_span!(
+        let task = tracing::debug_span!(
             parent: None,
             "task",
             task.name = %TaskName { name, number },
             task.id = id,
             task.outcome = tracing::field::Empty,
         );
+        let traced = (!task.is_none()).then(|| Box::new(Traced { task, step: None }));
         TaskTrace {
             id,
-            span: Cell::new((!span.is_none()).then(|| Box::new(span))),
+            traced: Cell::new(traced),
         }
     }
 
@@ -58,53 +75,69 @@ impl TaskTrace {
 
     /// The task was renamed: `task.name` is recorded again.
     pub(crate) fn renamed(&self, name: &str) {
-        self.with_span(|span| {
-            span.record("task.name", name);
-        });
+        if let Some(traced) = self.traced.take() {
+            traced.task.record("task.name", name);
+            self.traced.set(Some(traced));
+        }
     }
 
     /// Enters the `task` span and a new `poll` span for one step; both are left when the
-    /// guard drops, and the `poll` span closes. The step enters a clone of the `task` span
-    /// (a reference count in the subscriber), so the task may rename itself meanwhile.
-    #[inline]
-    pub(crate) fn enter_step(&self) -> StepGuard {
-        let mut entered = None;
-        self.with_span(|task| {
-            let poll = tracing::trace_span!(parent: task, "poll");
-            entered = Some((task.clone().entered(), poll.entered()));
+    /// guard drops, and the `poll` span closes. For an untraced task, inlined, this is a
+    /// load and a branch, and the guard a null word; the traced path is out of line.
+    #[inline(always)]
+    pub(crate) fn enter_step(&self) -> StepGuard<'_> {
+        match self.traced.take() {
+            None => StepGuard(None),
+            Some(traced) => {
+                self.enter_traced(traced);
+                StepGuard(Some(self))
+            }
+        }
+    }
+
+    /// [`enter_step`](Self::enter_step) for a traced task, whose spans were taken out of
+    /// the cell: it enters a clone of the `task` span (a reference count in the
+    /// subscriber) and a new `poll` span, and puts everything back, so the task may rename
+    /// itself during the step.
+    #[inline(never)]
+    fn enter_traced(&self, mut traced: Box<Traced>) {
+        let poll = tracing::trace_span!(parent: &traced.task, "poll");
+        let task = traced.task.clone().entered();
+        traced.step = Some(Entered {
+            _poll: poll.entered(),
+            _task: task,
         });
-        StepGuard { entered }
+        self.traced.set(Some(traced));
+    }
+
+    /// Leaves what [`enter_traced`](Self::enter_traced) entered.
+    #[inline(never)]
+    fn leave(&self) {
+        if let Some(mut traced) = self.traced.take() {
+            let entered = traced.step.take();
+            self.traced.set(Some(traced));
+            drop(entered);
+        }
     }
 
     /// The task ended (`outcome`: "finished", "cancelled" or "panicked"): recorded as
     /// `task.outcome`, and the `task` span closes.
-    pub(crate) fn done(&self, outcome: &'static str) {
-        if let Some(span) = self.span.take() {
-            span.record("task.outcome", outcome);
-        }
-    }
-
-    /// Runs `f` on the `task` span, if the task has one.
     #[inline]
-    fn with_span(&self, f: impl FnOnce(&Span)) {
-        if let Some(span) = self.span.take() {
-            f(&span);
-            self.span.set(Some(span));
+    pub(crate) fn done(&self, outcome: &'static str) {
+        if let Some(traced) = self.traced.take() {
+            traced.task.record("task.outcome", outcome);
         }
     }
 }
 
-/// A step's entered spans (see [`TaskTrace::enter_step`]).
-pub(crate) struct StepGuard {
-    entered: Option<(EnteredSpan, EnteredSpan)>,
-}
+/// A step's guard (see [`TaskTrace::enter_step`]): the task, if it is traced.
+pub(crate) struct StepGuard<'a>(Option<&'a TaskTrace>);
 
-impl Drop for StepGuard {
+impl Drop for StepGuard<'_> {
+    #[inline(always)]
     fn drop(&mut self) {
-        if let Some((task, poll)) = self.entered.take() {
-            // Inner first: the `poll` span is left (and closes), then the `task` span.
-            drop(poll);
-            drop(task);
+        if let Some(trace) = self.0 {
+            trace.leave();
         }
     }
 }
