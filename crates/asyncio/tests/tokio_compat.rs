@@ -2,8 +2,10 @@
 //! `tokio` feature): tokio's timer, a `tokio::net::TcpStream` talking to a server of our
 //! loop, and a real tokio-based client crate, hyper-util's legacy HTTP client (its
 //! connector, its pool, and its connection task spawned with `tokio::spawn`), against a
-//! hyper server that runs in our loop (`asyncio::hyper_rt`), all over 127.0.0.1. Every
-//! test is bounded by a timeout, so a regression fails instead of hanging.
+//! hyper server that runs in our loop (`asyncio::hyper_rt`), all over 127.0.0.1; then the
+//! limits the guide states (`tokio::spawn` lands on tokio's thread, a tokio timer made
+//! outside the wrapper panics). Every test is bounded by a timeout, so a regression fails
+//! instead of hanging.
 #![cfg(all(feature = "tokio", feature = "hyper"))]
 
 use std::cell::Cell;
@@ -186,4 +188,48 @@ fn a_wrapped_future_cancelled_by_our_timeout_is_dropped_cleanly() {
         tokio_compat(async { tokio::time::sleep(Duration::from_millis(1)).await }).await;
         Ok(())
     });
+}
+
+/// What the guide says does not carry over: `tokio::spawn` inside a wrapped future spawns
+/// onto the background runtime, whose task runs on tokio's thread, where no asyncio loop
+/// runs.
+#[test]
+fn tokio_spawn_inside_the_wrapper_runs_on_tokios_thread() {
+    run_bounded(async {
+        let loop_thread = std::thread::current().id();
+        let (thread, loop_there) = tokio_compat(async {
+            tokio::spawn(async {
+                let thread = std::thread::current();
+                (
+                    thread.name().map(str::to_owned),
+                    asyncio::get_running_loop().is_ok(),
+                )
+            })
+            .await
+        })
+        .await?;
+        assert_eq!(thread.as_deref(), Some("async-compat/tokio-1"));
+        assert!(!loop_there, "no asyncio loop runs on tokio's thread");
+        assert_eq!(std::thread::current().id(), loop_thread);
+        Ok(())
+    });
+}
+
+/// A tokio timer made outside the wrapper fails as the guide warns: tokio looks for its
+/// runtime when `sleep` is called, before `tokio_compat` can enter it, and panics with
+/// its own message.
+#[test]
+fn a_tokio_timer_made_outside_the_wrapper_panics_with_tokios_message() {
+    let panicked = std::panic::catch_unwind(|| {
+        asyncio::run(async {
+            tokio_compat(tokio::time::sleep(Duration::from_millis(1))).await;
+        })
+    })
+    .expect_err("tokio::time::sleep outside the wrapper panics");
+    let message = panicked
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panicked.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(message.contains("there is no reactor running"), "{message}");
 }
