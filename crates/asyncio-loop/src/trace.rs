@@ -28,8 +28,8 @@ pub(crate) struct TaskTrace {
     /// `task.id`: unique in the process, 1 for the first task.
     id: u64,
     /// The `task` span and the spans its current step entered, while the task is pending;
-    /// `None` once it ended, or if no subscriber wanted it. Boxed: an untraced task's
-    /// header grows by one word, not by a `Span`'s six, and its steps test one word.
+    /// `None` once it ended, or if no subscriber wanted it. Boxed: one word in the header
+    /// where a `Span` would take six, and an untraced task's steps test that one word.
     traced: Cell<Option<Box<Traced>>>,
 }
 
