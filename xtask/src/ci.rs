@@ -17,8 +17,9 @@ struct Step {
 
 /// Every build, lint, test and doc step turns every feature of every crate on: one feature
 /// set for all of them, so the test and examples steps share their build, and the
-/// optional parts (the facade's `hyper` feature) are checked like the rest. Only the
-/// facade has features, so this adds hyper's build and nothing else.
+/// optional parts (the facade's `hyper` and `tokio` features, asyncio-loop's `tracing`) are
+/// checked like the rest. asyncio-loop with `tracing` off, as users get it by default, is
+/// linted and tested once more on its own (`clippy`, `test`).
 const ALL_FEATURES: &str = "--all-features";
 
 const STEPS: &[Step] = &[
@@ -117,13 +118,37 @@ fn clippy() -> Result<(), String> {
     ]))?;
     cmd::run(&mut cargo([
         "clippy", "-p", "asyncio", "--lib", "--", "-D", "warnings",
+    ]))?;
+    // asyncio-loop without `tracing`: the `#[cfg]`s of the feature leave code that builds.
+    cmd::run(&mut cargo([
+        "clippy",
+        "-p",
+        "asyncio-loop",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))
 }
 
 /// Unit, integration and doc tests of every crate, every feature on (so the facade's
-/// `tests/hyper.rs` runs). nextest runs the first two when present (it does not run doc
-/// tests, so `cargo test --doc` follows).
+/// `tests/hyper.rs` and `tests/tokio_compat.rs` and asyncio-loop's `tests/tracing.rs`
+/// run). nextest runs the first two when present (it does not run doc tests, so
+/// `cargo test --doc` follows). Then asyncio-loop's unit and integration tests once more
+/// with `tracing` off, its default: the loop users get unless they ask for the feature.
 fn test() -> Result<(), String> {
+    test_all_features()?;
+    cmd::run(&mut cargo([
+        "test",
+        "-p",
+        "asyncio-loop",
+        "--lib",
+        "--tests",
+        "--no-fail-fast",
+    ]))
+}
+
+fn test_all_features() -> Result<(), String> {
     if cmd::cargo_has("nextest") {
         cmd::run(&mut cargo([
             "nextest",

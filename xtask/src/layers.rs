@@ -38,6 +38,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "L0 leaf types: a task's cancellation record",
         &["cancel_state"],
     ),
+    (
+        "L0 leaf types: a task's tracing spans (feature `tracing`)",
+        &["trace"],
+    ),
     ("L1 raw task: the header and TaskRc", &["header"]),
     (
         "L1 raw task: cancel requests and their delivery",

@@ -141,10 +141,14 @@ impl EventLoop {
             // SAFETY: `main` keeps the task alive while this frame polls.
             let waker = unsafe { borrowed(main.as_ptr()) };
             let mut cx = Context::from_waker(&waker);
+            #[cfg(feature = "tracing")]
+            let traced = header.local.trace.enter_step();
             let polled = catch_unwind(AssertUnwindSafe(|| match slot.as_mut().as_pin_mut() {
                 Some(future) => future.poll(&mut cx),
                 None => Poll::Pending,
             }));
+            #[cfg(feature = "tracing")]
+            drop(traced);
             let finished = matches!(polled, Ok(Poll::Ready(_)));
             if polled.is_ok() && cancel_after_poll(header, finished) {
                 // asyncio's `_must_cancel` when it finished: the output goes with the future.
@@ -181,6 +185,8 @@ impl EventLoop {
             }
         }
         let state = main.header().state();
+        #[cfg(feature = "tracing")]
+        main.header().trace_done();
         drop(main_task);
         // The future (if unfinished) is dropped while the loop still counts as running, so
         // its `Drop` may use the loop (cancel timers, tasks).

@@ -78,6 +78,37 @@ impl fmt::Display for ExceptionContext {
     }
 }
 
+#[cfg(feature = "tracing")]
+impl ExceptionContext {
+    /// The report as a `tracing` event (feature `tracing`), whatever handler then takes it:
+    /// ERROR when a panic is concerned, WARN otherwise (a slow step, a task pending at
+    /// close, an `Err` never retrieved). Fields: the message, and the task's name and id,
+    /// the panic and the error when there are.
+    pub(crate) fn trace(&self) {
+        let (id, name) = match &self.task {
+            Some(task) => {
+                let header = task.task.header();
+                (Some(header.local.trace.id()), Some(header.name()))
+            }
+            None => (None, None),
+        };
+        let panic = self.panic.as_ref().map(tracing::field::display);
+        let (name, error) = (name.as_deref(), self.error.as_deref());
+        if self.panic.is_some() {
+            tracing::error!(
+                task.name = name,
+                task.id = id,
+                panic,
+                error,
+                "{}",
+                self.message
+            );
+        } else {
+            tracing::warn!(task.name = name, task.id = id, error, "{}", self.message);
+        }
+    }
+}
+
 /// The default handler: one line on stderr.
 pub(crate) fn default_exception_handler(context: &ExceptionContext) {
     eprintln!("{context}");

@@ -158,6 +158,9 @@ pub(crate) struct Local {
     /// The task this one's current step is suspended on, for asyncio's cancel propagation.
     pub(crate) waiting_on: Cell<Option<TaskRc>>,
     extras: Cell<Option<Box<Extras>>>,
+    /// The task's `tracing` spans and id (`trace.rs`).
+    #[cfg(feature = "tracing")]
+    pub(crate) trace: crate::trace::TaskTrace,
 }
 
 /// The rarely used part of a task.
@@ -247,6 +250,11 @@ impl Header {
                 (0, Some(Box::new(extras)))
             }
         };
+        #[cfg(feature = "tracing")]
+        let trace = crate::trace::TaskTrace::new(
+            extras.as_ref().and_then(|extras| extras.name.as_deref()),
+            number,
+        );
         Header {
             wake: WakeSide {
                 vtable,
@@ -263,6 +271,8 @@ impl Header {
                 awaiter: Cell::new(None),
                 waiting_on: Cell::new(None),
                 extras: Cell::new(extras),
+                #[cfg(feature = "tracing")]
+                trace,
             }),
         }
     }
@@ -316,7 +326,20 @@ impl Header {
         given.unwrap_or_else(|| format!("Task-{}", self.local.number))
     }
 
+    /// The task ended: its `tracing` span records how, and closes (`trace.rs`).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn trace_done(&self) {
+        self.local.trace.done(match self.state() {
+            State::Pending => return,
+            State::Finished => "finished",
+            State::Cancelled => "cancelled",
+            State::Panicked => "panicked",
+        });
+    }
+
     pub(crate) fn set_name(&self, name: String) {
+        #[cfg(feature = "tracing")]
+        self.local.trace.renamed(&name);
         let old = self.with_extras(|extras| extras.name.replace(name));
         drop(old);
     }

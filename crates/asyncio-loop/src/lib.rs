@@ -67,6 +67,8 @@ mod shared;
 #[cfg(unix)]
 mod sigaction;
 mod sync;
+#[cfg(feature = "tracing")]
+mod trace;
 mod waiting;
 // Layer 1, the raw task: its allocation and wakers; the loop only as `context::Schedule`.
 mod cancelling;

@@ -129,7 +129,7 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             // stores the new one even if that drop unwinds.
             *self.stage_for_loop() = Stage::done(outcome);
         }));
-        match dropped {
+        let payload_drop = match dropped {
             Ok(()) => {
                 self.header.set_state(state);
                 None
@@ -140,7 +140,10 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
                 self.header.set_state(State::Panicked);
                 payload_drop
             }
-        }
+        };
+        #[cfg(feature = "tracing")]
+        self.header.trace_done();
+        payload_drop
     }
 
     unsafe fn step(ptr: NonNull<Header>) -> bool {
@@ -159,6 +162,9 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
         // SAFETY: the `TaskRc` our caller holds keeps the task alive for the whole poll.
         let waker = unsafe { crate::waker::borrowed(ptr) };
         let mut cx = Context::from_waker(&waker);
+        // Left (and the poll span closed) before the task's end is recorded below.
+        #[cfg(feature = "tracing")]
+        let step = header.local.trace.enter_step();
         let polled = catch_unwind(AssertUnwindSafe(|| {
             let mut stage = this.stage_for_loop();
             let Stage::Running(future) = &mut *stage else {
@@ -171,6 +177,8 @@ impl<F: std::future::Future + 'static> TaskCell<F> {
             let future = unsafe { Pin::new_unchecked(future) };
             future.poll(&mut cx)
         }));
+        #[cfg(feature = "tracing")]
+        drop(step);
         let payload_drop = match polled {
             Ok(Poll::Pending) if cancel_after_poll(header, false) => {
                 this.finish(Err(TaskError::Cancelled))
@@ -317,21 +325,23 @@ mod tests {
     use crate::header::Header;
 
     /// A task's size is most of what a spawn costs, and what every parked task holds: keep
-    /// it from growing unnoticed.
+    /// it from growing unnoticed. The `tracing` feature adds the task's span and id to the
+    /// header (two words), and its tasks grow by as much.
     #[test]
     fn a_small_task_is_one_small_allocation_and_its_handle_one_pointer() {
-        assert_eq!(size_of::<Header>(), 64);
+        const TRACING: usize = if cfg!(feature = "tracing") { 16 } else { 0 };
+        assert_eq!(size_of::<Header>(), 64 + TRACING);
         assert_eq!(size_of::<crate::TaskError>(), size_of::<usize>());
         // With malloc's 8-byte chunk header, 88 bytes is a 96-byte chunk.
         let cell = size_of::<TaskCell<std::future::Ready<u64>>>();
-        assert!(cell <= 88, "a trivial task takes {cell} bytes");
+        assert!(cell <= 88 + TRACING, "a trivial task takes {cell} bytes");
         fn cell_of<F: std::future::Future>(_: &F) -> usize {
             size_of::<TaskCell<F>>()
         }
         let i = 7_usize;
         let cell = cell_of(&async move { i });
         assert!(
-            cell <= 88,
+            cell <= 88 + TRACING,
             "an `async move {{ i }}` task takes {cell} bytes"
         );
         assert_eq!(size_of::<crate::Task<u64>>(), size_of::<usize>());

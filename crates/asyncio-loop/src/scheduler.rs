@@ -216,6 +216,8 @@ impl LoopInner {
     }
 
     pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
+        #[cfg(feature = "tracing")]
+        context.trace();
         let handler = self.handler.borrow().clone();
         match handler {
             Some(handler) => {

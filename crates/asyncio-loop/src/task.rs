@@ -327,6 +327,8 @@ pub(crate) fn report_exception(task: &TaskRc, message: String) {
         None => {
             let task = Some(TaskRef { task: task.clone() });
             let context = ExceptionContext::new(message, task, panic).with_error(error);
+            #[cfg(feature = "tracing")]
+            context.trace();
             default_exception_handler(&context);
         }
     }

@@ -53,6 +53,8 @@ mod as_completed;
 mod async_gen;
 mod asyncgens;
 mod child;
+#[cfg(feature = "tokio")]
+pub mod compat;
 mod dump;
 mod ensure_future;
 mod executor;
@@ -94,6 +96,8 @@ pub use asyncio_streams::{
     IncompleteReadError, LimitOverrunError, StreamError, StreamReader, StreamWriter,
 };
 pub use child::Waitable;
+#[cfg(feature = "tokio")]
+pub use compat::{Compat, CompatExt, tokio_compat};
 pub use dump::dump_tasks;
 pub use ensure_future::ensure_future;
 pub use executor::{EventLoopExt, Executor, to_thread};

@@ -4,7 +4,9 @@
 //!
 //! A test file implements [`Runtime`] and expands `behaviour_tests!(ItsRuntime)`.
 
-use asyncio_sync::{Barrier, Condition, Event, Lock, Queue, Semaphore};
+use asyncio_sync::{
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, Semaphore,
+};
 use futures_lite::future;
 use std::future::Future;
 use std::pin::Pin;
@@ -60,6 +62,14 @@ macro_rules! behaviour_tests {
         #[test]
         fn barrier_rounds_give_every_index_once() {
             suite::barrier_rounds_give_every_index_once::<$rt>();
+        }
+        #[test]
+        fn lifo_and_priority_queues_keep_their_order_across_tasks() {
+            suite::lifo_and_priority_queues_keep_their_order_across_tasks::<$rt>();
+        }
+        #[test]
+        fn bounded_semaphore_bounds_and_refuses_an_extra_release() {
+            suite::bounded_semaphore_bounds_and_refuses_an_extra_release::<$rt>();
         }
     };
 }
@@ -286,4 +296,65 @@ pub fn barrier_rounds_give_every_index_once<R: Runtime>() {
         got.sort_unstable();
         assert_eq!(got, [0, 1, 2, 3]);
     }
+}
+
+/// `LifoQueue` and `PriorityQueue` hand items from one task to another in their own order:
+/// a producer fills each (blocking on the full queue until the consumer takes one), the
+/// consumer takes them out.
+pub fn lifo_and_priority_queues_keep_their_order_across_tasks<R: Runtime>() {
+    R::block_on(async {
+        let (lifo, priority) = (LifoQueue::new(2), PriorityQueue::new(2));
+        let producer = {
+            let (lifo, priority) = (lifo.clone(), priority.clone());
+            R::spawn(async move {
+                for item in [2u32, 3, 1] {
+                    lifo.put(item).await.unwrap();
+                    priority.put(item).await.unwrap();
+                }
+            })
+        };
+        // Both queues are full (2, 3) before the third put: take one from each to let it in.
+        while lifo.qsize() < 2 || priority.qsize() < 2 {
+            future::yield_now().await;
+        }
+        let first = (lifo.get().await.unwrap(), priority.get().await.unwrap());
+        producer.await;
+        let consumer = R::spawn(async move {
+            let mut out = vec![first];
+            for _ in 0..2 {
+                out.push((lifo.get().await.unwrap(), priority.get().await.unwrap()));
+            }
+            out
+        });
+        assert_eq!(consumer.await, vec![(3, 2), (1, 1), (2, 3)]);
+    });
+}
+
+/// A `BoundedSemaphore` bounds its holders like a `Semaphore`, and a release beyond its
+/// initial value is refused, wherever the tasks run.
+pub fn bounded_semaphore_bounds_and_refuses_an_extra_release<R: Runtime>() {
+    R::block_on(async {
+        let semaphore = BoundedSemaphore::new(2);
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..6)
+            .map(|_| {
+                let (semaphore, inside, most) = (semaphore.clone(), inside.clone(), most.clone());
+                R::spawn(async move {
+                    for _ in 0..5 {
+                        let _permit = semaphore.acquire().await;
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        future::yield_now().await;
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+        assert!(most.load(Ordering::SeqCst) <= 2);
+        assert!(semaphore.release().is_err(), "released beyond its value");
+    });
 }
