@@ -29,35 +29,43 @@ pub trait Runtime {
         F::Output: Send + 'static;
 }
 
-/// Expands one `#[test]` per behaviour for the runtime `$rt`.
+/// Expands one `#[test]` per behaviour for the runtime `$rt`, each with the attributes
+/// given after it (a runtime Miri cannot run is ignored under Miri that way).
 #[macro_export]
 macro_rules! behaviour_tests {
-    ($rt:ty) => {
+    ($rt:ty $(, #[$meta:meta])*) => {
         #[test]
+        $(#[$meta])*
         fn worker_pool_processes_every_item_once() {
             suite::worker_pool_processes_every_item_once::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn cancelled_getters_lose_no_item() {
             suite::cancelled_getters_lose_no_item::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn lock_excludes() {
             suite::lock_excludes::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn semaphore_bounds_concurrency() {
             suite::semaphore_bounds_concurrency::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn event_releases_every_waiter() {
             suite::event_releases_every_waiter::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn condition_hands_over_items() {
             suite::condition_hands_over_items::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn barrier_rounds_give_every_index_once() {
             suite::barrier_rounds_give_every_index_once::<$rt>();
         }
