@@ -6,6 +6,7 @@
 //! (asyncio's "Exception in callback ..."), and the loop goes on with what comes next.
 
 use std::cell::{Cell, RefCell};
+use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -156,4 +157,44 @@ fn a_panicking_exception_handler_stays_inside_the_loop_and_stays_installed() {
     assert!(after.get(), "the callback between the two ran");
     assert_eq!(calls.get(), 2, "the handler was called for both");
     event_loop.close().unwrap();
+}
+
+/// Set in the child process of the test below, which runs the scenario.
+const CHILD: &str = "ASYNCIO_HOOK_PANICS_CHILD";
+
+/// asyncio's default handler reports a failing handler as "Unhandled error in exception
+/// handler", with its exception and the context it was handling. The default handler
+/// writes to stderr, so the scenario runs in a child process (this test binary again)
+/// whose stderr is read.
+#[test]
+fn a_panicking_exception_handler_is_reported_with_what_it_was_handling() {
+    const NAME: &str = "a_panicking_exception_handler_is_reported_with_what_it_was_handling";
+    if std::env::var_os(CHILD).is_some() {
+        let event_loop = EventLoop::new();
+        event_loop.set_exception_handler(Some(|_: &ExceptionContext| panic!("handler broke")));
+        event_loop.call_soon(|| panic!("callback broke"));
+        event_loop
+            .run_until_complete(sleep(Duration::ZERO))
+            .unwrap();
+        return;
+    }
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(child.status.success(), "the child failed: {child:?}");
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("Unhandled error") || line.starts_with("Exception in"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Unhandled error in exception handler; panicked: handler broke",
+            "Exception in callback; panicked: callback broke",
+        ],
+        "stderr: {stderr}"
+    );
 }
