@@ -80,6 +80,12 @@ impl Condition {
         lock_state(&self.waiters).registered()
     }
 
+    /// How many of those are queued, not yet notified. For tests.
+    #[doc(hidden)]
+    pub fn queued_waiters(&self) -> usize {
+        lock_state(&self.waiters).queued()
+    }
+
     /// A condition with a lock of its own.
     pub fn new() -> Self {
         Self::default()

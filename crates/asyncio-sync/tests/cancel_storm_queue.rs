@@ -235,7 +235,15 @@ fn conditions_release_their_lock_through_cancellations() {
                 }
                 3 => {
                     if let Some(index) = tasks.choose(op.pick) {
+                        let before = (condition.registered_waiters(), condition.queued_waiters());
                         tasks.cancel(index);
+                        let after = (condition.registered_waiters(), condition.queued_waiters());
+                        // A cancelled waiter of the condition that had been notified hands
+                        // the notification to the next queued one: the queue shrinks by
+                        // one whichever of them it was, unless none was queued.
+                        if after.0 + 1 == before.0 && before.1 > 0 {
+                            assert_eq!(after.1 + 1, before.1, "a notification was lost");
+                        }
                     }
                 }
                 4 => {
