@@ -160,9 +160,7 @@ pub fn tsan() -> Result<(), String> {
             .env("RUSTFLAGS", "-Zsanitizer=thread")
             .env("CARGO_TARGET_DIR", crate::ci::target_dir().join("tsan"))
             // A report fails the run (TSan's exit code); one at a time keeps them readable.
-            .env("TSAN_OPTIONS", "halt_on_error=1")
-            // The stress tests' smaller size (`wake_storm`: 120k wakes, not 1M).
-            .env("ASYNCIO_STRESS", "quick");
+            .env("TSAN_OPTIONS", "halt_on_error=1");
         cmd::run(&mut command)?;
     }
     println!("  ThreadSanitizer: no data race reported");
