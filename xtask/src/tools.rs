@@ -8,7 +8,10 @@
 //! - `miri`: Miri over the loop's unsafe core, under Stacked Borrows and again under Tree
 //!   Borrows: its unit tests and every integration test that needs no socket (Miri has no
 //!   sockets, and its epoll takes only edge-triggered registrations, so the tests of
-//!   level-triggered `add_reader` are ignored under Miri and run everywhere else).
+//!   level-triggered `add_reader` are ignored under Miri and run everywhere else); then
+//!   every test of `asyncio-timer` and `asyncio-sync`, with their sizes cut under
+//!   `cfg(miri)` (the tests that need what Miri lacks are ignored under it, each saying
+//!   why).
 //!
 //! Each installs what it needs with the machine's own tools (apt-get for valgrind, rustup
 //! for the nightly toolchain with its `miri` and `rust-src` components) and fails, rather
@@ -56,6 +59,8 @@ pub fn valgrind() -> Result<(), String> {
                 .arg(binary)
                 // One test at a time: valgrind runs every thread on one core anyway.
                 .args(["--test-threads=1", "-q"])
+                // The stress tests' smaller size (`wake_storm`: 120k wakes, not 1M).
+                .env("ASYNCIO_STRESS", "quick")
                 .current_dir(workspace_root()),
         )
         .map_err(|e| format!("{name} under valgrind: {e}"))?;
@@ -142,6 +147,8 @@ pub fn tsan() -> Result<(), String> {
             "bridge",
             "--test",
             "identity",
+            "--test",
+            "wake_storm",
         ],
         &["-p", "asyncio-pool", "--tests"],
         &["-p", "asyncio-sync", "--test", "threads"],
@@ -160,23 +167,42 @@ pub fn tsan() -> Result<(), String> {
     Ok(())
 }
 
-/// Miri over the loop's unsafe core, under Stacked Borrows and under Tree Borrows.
+/// Miri over the loop's unsafe core and over the timer and sync crates, under Stacked
+/// Borrows and under Tree Borrows.
 pub fn miri() -> Result<(), String> {
     ensure_nightly(&["miri", "rust-src"])?;
     for (model, flags) in [
         ("Stacked Borrows", ""),
         ("Tree Borrows", "-Zmiri-tree-borrows"),
     ] {
-        let mut command = nightly_cargo(&["miri", "test", "-p", "asyncio-loop", "--lib"]);
+        let mut core = nightly_cargo(&["miri", "test", "-p", "asyncio-loop", "--lib"]);
         for test in MIRI_LOOP_TESTS {
-            command.args(["--test", test]);
+            core.args(["--test", test]);
         }
-        command
-            // Real time: the loop's timers and parked waits read the clock.
-            .env("MIRIFLAGS", format!("-Zmiri-disable-isolation {flags}"))
-            .env("CARGO_TARGET_DIR", crate::ci::target_dir().join("miri"));
-        cmd::run(&mut command)?;
-        println!("  Miri ({model}): no undefined behaviour, no leak");
+        // Every test of the two crates: their own unit tests, integration tests and
+        // proptests (a few short cases under Miri).
+        let rest = nightly_cargo(&[
+            "miri",
+            "test",
+            "-p",
+            "asyncio-timer",
+            "-p",
+            "asyncio-sync",
+            "--lib",
+            "--tests",
+        ]);
+        for (what, mut command) in [("the loop", core), ("timer and sync", rest)] {
+            let started = std::time::Instant::now();
+            command
+                // Real time: the loop's timers and parked waits read the clock.
+                .env("MIRIFLAGS", format!("-Zmiri-disable-isolation {flags}"))
+                .env("CARGO_TARGET_DIR", crate::ci::target_dir().join("miri"));
+            cmd::run(&mut command)?;
+            println!(
+                "  Miri ({model}, {what}): no undefined behaviour, no leak ({:.0?})",
+                started.elapsed()
+            );
+        }
     }
     Ok(())
 }

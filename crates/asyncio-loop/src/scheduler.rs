@@ -32,6 +32,9 @@ use crate::timers::{TimerEntry, TimerId, Timers};
 use crate::waiting::Waiting;
 use crate::waker::task_of;
 
+/// asyncio's report of an exception handler that failed itself.
+const HANDLER_FAILED: &str = "Unhandled error in exception handler";
+
 /// Default `slow_callback_duration`, as asyncio's.
 const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 
@@ -222,9 +225,17 @@ impl LoopInner {
         match handler {
             Some(handler) => {
                 // A panicking handler must not take the loop down, nor its payload's drop.
+                // As asyncio, the default handler reports the handler's own failure, then
+                // the context it was handling (asyncio's `'context'` key).
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(context))) {
+                    let (failure, dropped) = Panic::from_caught(payload);
+                    default_exception_handler(&ExceptionContext::new(
+                        HANDLER_FAILED,
+                        context.task().cloned(),
+                        Some(failure),
+                    ));
                     default_exception_handler(context);
-                    if let (_, Some(panic)) = Panic::from_caught(payload) {
+                    if let Some(panic) = dropped {
                         let message = PAYLOAD_DROP_PANICKED.to_owned();
                         default_exception_handler(&ExceptionContext::new(
                             message,

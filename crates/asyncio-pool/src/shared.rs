@@ -11,6 +11,35 @@
 //!
 //! Shutdown closes a gate that every submit passes through, waits for the submits inside
 //! it, then queues one `Stop` per thread behind every accepted job.
+//!
+//! **Memory orderings.** Two patterns, two needs:
+//!
+//! - *The gate* is a message-passing handshake on one atomic: a submit's increment and
+//!   shutdown's `SHUT` are read-modify-writes of `gate`, so one of them sees the other;
+//!   a submit that got in leaves by a `Release` decrement after its send (and its
+//!   worker's count), which shutdown's `Acquire` loads read before it counts threads and
+//!   sends the `Stop`s. Acquire/release is all it takes, and all the loom model of
+//!   shutdown (`loom_models/shutdown.rs`) checks: loom treats every `SeqCst` access as
+//!   acquire/release, so the model passed with no more than these orderings before they
+//!   were written down here (they were `SeqCst`, "to be safe").
+//! - *Growth against retirement* is store buffering (Dekker's pattern): the submitter
+//!   writes the queue and then reads `idle`; the retiring worker writes `idle` and `alive`
+//!   and then reads the queue. Acquire/release allows both to read the old value (each
+//!   write still in its core's store buffer): the submit sees the worker idle and starts
+//!   none, the worker sees the queue empty and leaves, and the job is stranded. Only a
+//!   single total order forbids that, hence a `SeqCst` fence on each side between its
+//!   write and its read. Without the fences the protocol would rest on the orderings
+//!   inside crossbeam's channel (its tail index is moved by a `SeqCst` compare-exchange
+//!   and read by `SeqCst` loads today, which also happens to forbid the outcome), which
+//!   crossbeam does not document. The counters keep `SeqCst` too: they are the other
+//!   half of those accesses, they are read-modify-writes (a locked instruction on x86
+//!   whatever the ordering, so weaker buys nothing there), and the argument stays
+//!   "every access of the pattern is in the one total order". loom does not settle this
+//!   part either way: the retirement model (`loom_models/retire.rs`) passes without the
+//!   fences too (docs/architecture.md, "What the tools cover"), since its channel
+//!   stand-in sends under a lock the worker's receive also took, which orders more than
+//!   crossbeam's channel does; so the model is blind to the fences, which is not the
+//!   same as their being unneeded.
 
 use std::mem;
 use std::sync::atomic::Ordering;
@@ -88,7 +117,8 @@ impl Shared {
 
     /// Queues `job` and starts a worker if every worker is busy.
     pub(crate) fn enqueue(self: &Arc<Self>, job: Arc<dyn Runnable>) -> Result<(), PoolError> {
-        let prev = self.gate.fetch_add(1, Ordering::SeqCst);
+        // Acquire: the send below stays after the check (see "Memory orderings").
+        let prev = self.gate.fetch_add(1, Ordering::AcqRel);
         let _in_flight = InFlight(&self.gate);
         if prev & SHUT != 0 {
             return Err(PoolError::ShutDown);
@@ -103,6 +133,7 @@ impl Shared {
     fn grow_if_needed(self: &Arc<Self>) -> Result<(), PoolError> {
         // Pairs with the fence in `retire`: either this submit sees the retiring worker gone
         // (and may start another), or the worker sees this job in the queue (and stays).
+        // Store buffering: only `SeqCst` forbids both missing (see "Memory orderings").
         fence(Ordering::SeqCst);
         if self.receiver.len() <= self.idle.load(Ordering::SeqCst) || !self.claim_worker_slot() {
             return Ok(());
@@ -179,6 +210,7 @@ impl Shared {
         // the free slot, and starts a thread if the queue needs one.
         self.alive.fetch_sub(1, Ordering::SeqCst);
         self.idle.fetch_sub(1, Ordering::SeqCst);
+        // Pairs with the fence in `grow_if_needed` (see "Memory orderings").
         fence(Ordering::SeqCst);
         if self.receiver.is_empty() || !self.claim_worker_slot() {
             return true;
@@ -224,7 +256,7 @@ impl Shared {
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {
-        self.gate.load(Ordering::SeqCst) & SHUT != 0
+        self.gate.load(Ordering::Acquire) & SHUT != 0
     }
 
     /// See [`ThreadPool::shutdown`](crate::ThreadPool::shutdown).
@@ -232,10 +264,11 @@ impl Shared {
         if cancel_queued {
             self.cancelling.store(true, Ordering::SeqCst);
         }
-        let first = self.gate.fetch_or(SHUT, Ordering::SeqCst) & SHUT == 0;
+        let first = self.gate.fetch_or(SHUT, Ordering::AcqRel) & SHUT == 0;
         // Submits that passed the check before `SHUT` finish queueing (they never block),
-        // so every accepted job sits ahead of the `Stop`s sent below.
-        while self.gate.load(Ordering::SeqCst) & !SHUT != 0 {
+        // so every accepted job sits ahead of the `Stop`s sent below: the `Acquire` load
+        // that sees the last one leave also sees its send and its worker's count.
+        while self.gate.load(Ordering::Acquire) & !SHUT != 0 {
             thread::yield_now();
         }
         if cancel_queued {
@@ -334,6 +367,7 @@ struct InFlight<'a>(&'a AtomicUsize);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        // Release: publishes the submit's send and worker count to `shutdown`.
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -79,6 +79,13 @@ impl fmt::Debug for Barrier {
 }
 
 impl Barrier {
+    /// How many waiters are registered (queued, or notified and not yet resumed): zero
+    /// once every waiting future has completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        lock_state(&self.shared).waiters.registered()
+    }
+
     /// A barrier that releases its waiters when `parties` tasks are waiting.
     ///
     /// # Panics

@@ -73,6 +73,20 @@ impl fmt::Debug for Condition {
 }
 
 impl Condition {
+    /// How many waiters are registered for a notification (queued, or notified and not yet
+    /// resumed; not those waiting for the lock): zero once every waiting future has
+    /// completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        lock_state(&self.waiters).registered()
+    }
+
+    /// How many of those are queued, not yet notified. For tests.
+    #[doc(hidden)]
+    pub fn queued_waiters(&self) -> usize {
+        lock_state(&self.waiters).queued()
+    }
+
     /// A condition with a lock of its own.
     pub fn new() -> Self {
         Self::default()

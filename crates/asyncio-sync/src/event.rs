@@ -43,6 +43,13 @@ impl fmt::Debug for Event {
 }
 
 impl Event {
+    /// How many waiters are registered (queued, or notified and not yet resumed): zero
+    /// once every waiting future has completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        lock_state(&self.shared).waiters.registered()
+    }
+
     /// An event that is not set.
     pub fn new() -> Self {
         Self::default()

@@ -49,6 +49,13 @@ impl fmt::Debug for Lock {
 }
 
 impl Lock {
+    /// How many waiters are registered (queued, or notified and not yet resumed): zero
+    /// once every waiting future has completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        lock_state(&self.shared).waiters.registered()
+    }
+
     /// An unlocked lock.
     pub fn new() -> Self {
         Self::default()

@@ -152,6 +152,15 @@ impl<T, O: Order<T>> Default for BaseQueue<T, O> {
 }
 
 impl<T, O: Order<T>> BaseQueue<T, O> {
+    /// How many getters, putters and joiners are registered (queued, or notified and not
+    /// yet resumed): zero once every waiting future has completed or been dropped. For
+    /// tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        let state = lock_state(&self.shared.state);
+        state.getters.registered() + state.putters.registered() + state.joiners.registered()
+    }
+
     /// A queue holding at most `maxsize` items; `0` means unbounded.
     pub fn new(maxsize: usize) -> Self {
         let state = State {

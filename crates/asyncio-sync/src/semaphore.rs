@@ -73,6 +73,13 @@ impl Default for Semaphore {
 }
 
 impl Semaphore {
+    /// How many waiters are registered (queued, or notified and not yet resumed): zero
+    /// once every waiting future has completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        lock_state(&self.shared).waiters.registered()
+    }
+
     /// A semaphore with `value` free permits.
     pub fn new(value: usize) -> Self {
         Self {
@@ -227,6 +234,13 @@ impl Default for BoundedSemaphore {
 }
 
 impl BoundedSemaphore {
+    /// How many waiters are registered (queued, or notified and not yet resumed): zero
+    /// once every waiting future has completed or been dropped. For tests.
+    #[doc(hidden)]
+    pub fn registered_waiters(&self) -> usize {
+        self.semaphore.registered_waiters()
+    }
+
     /// A bounded semaphore with `value` permits, which is also its bound.
     pub fn new(value: usize) -> Self {
         Self {

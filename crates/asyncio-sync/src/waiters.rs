@@ -38,6 +38,8 @@ pub(crate) struct Waiters<M> {
     head: usize,
     tail: usize,
     queued: usize,
+    /// Slots in use: queued, or notified and not yet read or handed back.
+    registered: usize,
 }
 
 impl<M> Default for Waiters<M> {
@@ -48,6 +50,7 @@ impl<M> Default for Waiters<M> {
             head: NIL,
             tail: NIL,
             queued: 0,
+            registered: 0,
         }
     }
 }
@@ -61,6 +64,12 @@ impl<M> Waiters<M> {
     /// How many waiters are queued (parked and not yet notified).
     pub(crate) fn queued(&self) -> usize {
         self.queued
+    }
+
+    /// How many waiters hold a slot: queued, or notified with a message not yet read (by a
+    /// poll) or handed back (by a drop). Zero once every waiter's future is gone.
+    pub(crate) fn registered(&self) -> usize {
+        self.registered
     }
 
     /// Parks a new waiter at the back of the queue and returns its key.
@@ -88,6 +97,7 @@ impl<M> Waiters<M> {
         }
         self.tail = key;
         self.queued += 1;
+        self.registered += 1;
         key
     }
 
@@ -173,6 +183,7 @@ impl<M> Waiters<M> {
     fn free_slot(&mut self, key: usize) -> Option<M> {
         let old = std::mem::replace(&mut self.slots[key], Slot::Free { next: self.free });
         self.free = key;
+        self.registered -= 1;
         match old {
             Slot::Notified(message) => Some(message),
             _ => None,
@@ -258,5 +269,20 @@ mod tests {
         let b = list.push(&w1);
         assert_eq!(a, b, "the freed slot is reused");
         assert_eq!(list.notify_all(()).len(), 1);
+    }
+
+    #[test]
+    fn a_notified_waiter_stays_registered_until_it_reads_or_hands_back_its_message() {
+        let (_, w) = waker();
+        let mut list = Waiters::default();
+        let a = list.push(&w);
+        let b = list.push(&w);
+        let _c = list.push(&w);
+        list.notify_first(1).expect("queued");
+        list.notify_first(2).expect("queued");
+        assert_eq!((list.queued(), list.registered()), (1, 3));
+        assert_eq!(list.poll(a, &w), Some(1));
+        assert_eq!(list.remove(b), Some(2));
+        assert_eq!((list.queued(), list.registered()), (1, 1));
     }
 }

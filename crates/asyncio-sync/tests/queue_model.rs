@@ -406,21 +406,26 @@ fn run<O: Order<u32>>(rule: Rule, maxsize: usize, ops: Vec<Op>) {
     assert_eq!(remaining, expected);
 }
 
+/// Cases per model and their length: Miri runs each case some thousand times slower, so
+/// it checks a few short ones.
+const CASES: u32 = if cfg!(miri) { 1 } else { 256 };
+const MAX_OPS: usize = if cfg!(miri) { 16 } else { 80 };
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     #[test]
-    fn queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
+    fn queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..MAX_OPS)) {
         run::<Fifo<u32>>(Rule::Oldest, maxsize, ops);
     }
 
     #[test]
-    fn lifo_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
+    fn lifo_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..MAX_OPS)) {
         run::<Lifo<u32>>(Rule::Newest, maxsize, ops);
     }
 
     #[test]
-    fn priority_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..80)) {
+    fn priority_queue_matches_its_model(maxsize in 0usize..4, ops in proptest::collection::vec(op(), 1..MAX_OPS)) {
         run::<Priority<u32>>(Rule::Smallest, maxsize, ops);
     }
 }
