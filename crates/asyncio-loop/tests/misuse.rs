@@ -202,7 +202,11 @@ fn create_task_on_a_closed_loop_panics_with_asyncios_message() {
         trace.borrow_mut().push("end".to_owned());
         assert_eq!(
             *trace.borrow(),
-            ["future dropped", "RuntimeError: Event loop is closed", "end"],
+            [
+                "future dropped",
+                "RuntimeError: Event loop is closed",
+                "end"
+            ],
             "{name}"
         );
     }
