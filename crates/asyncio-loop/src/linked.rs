@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::concurrent::CancelWatch;
 use crate::running::running_loop;
@@ -20,9 +21,13 @@ use crate::task_ref::TaskRef;
 /// The linked tasks of one loop, by number.
 #[derive(Default)]
 struct Linked {
-    next: u64,
     tasks: HashMap<u64, TaskRef>,
 }
+
+/// Link numbers, unique in the process rather than per loop: an [`Unlink`] dropped while
+/// another loop runs on the thread (a loop closed from a task of another) looks in that
+/// loop's table, and must find nothing there.
+static NEXT: AtomicU64 = AtomicU64::new(1);
 
 /// Runs `f` on `event_loop`'s table, made on first use; `None` if the extensions are
 /// borrowed (the loop is dropping them as it closes: nothing is left to link or cancel).
@@ -39,13 +44,10 @@ fn with_linked<R>(event_loop: &LoopInner, f: impl FnOnce(&mut Linked) -> R) -> O
     extensions[at].downcast_mut::<Linked>().map(f)
 }
 
-/// A number for a task about to be spawned on `event_loop` (the running loop) and linked.
-pub(crate) fn reserve(event_loop: &LoopInner) -> u64 {
-    with_linked(event_loop, |linked| {
-        linked.next += 1;
-        linked.next
-    })
-    .unwrap_or(0)
+/// A number for a task about to be spawned and linked.
+pub(crate) fn reserve() -> u64 {
+    // Relaxed: only uniqueness matters.
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Links `task`, spawned under number `key` on `event_loop` (the running loop), to the

@@ -117,7 +117,7 @@ impl LoopHandle {
         let _ = self.call_soon_threadsafe(move || {
             // Remote callbacks run inside the loop's run, so it is the running loop.
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
-            let key = linked::reserve(&event_loop);
+            let key = linked::reserve();
             let watch = setter.watch();
             let future = async move {
                 let _unlink = Unlink(key);
@@ -161,7 +161,7 @@ impl LoopHandle {
         // cancelling the future cancels the task as there.
         let _ = self.call_soon_threadsafe(move || {
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
-            let key = linked::reserve(&event_loop);
+            let key = linked::reserve();
             let watch = setter.watch();
             let task = event_loop.spawn(None, async move {
                 let _unlink = Unlink(key);

@@ -392,3 +392,32 @@ fn cancel_from_a_task_of_another_loop_cancels_the_task_on_its_loop() {
     thread.join().unwrap();
     assert_eq!(log.take(), ["remote: started", "remote: cancelled"]);
 }
+
+/// Regression: loop X, closed from a task of loop Y, drops its linked task while Y is the
+/// running loop; that must not unlink a task of Y's (link numbers were per loop, so X's
+/// first and Y's first were both 1, and Y's cancel was then lost).
+#[test]
+fn closing_another_loop_inside_a_run_keeps_this_loops_links() {
+    let log = Log::default();
+    let x = EventLoop::new();
+    let x_future = x.handle().spawn(worker("x", log.clone(), None));
+    x.run_until_complete(sleep(Duration::ZERO)).unwrap();
+    let y = EventLoop::new();
+    let (y_handle, probe) = (y.handle(), y.handle());
+    let y_log = log.clone();
+    y.run_until_complete(async move {
+        let (has_started, started) = ConcurrentFuture::new();
+        let y_future = y_handle.spawn(worker("y", y_log, Some(started)));
+        has_started.await.unwrap();
+        x.close().unwrap();
+        assert!(y_future.cancel());
+        // A probe sent after the cancel finishes after the cancelled step.
+        probe.spawn(async {}).await.unwrap();
+    })
+    .unwrap();
+    assert_eq!(x_future.result(), Err(TaskError::Cancelled));
+    assert_eq!(
+        log.take(),
+        ["x: started", "y: started", "x: cancelled", "y: cancelled"]
+    );
+}
