@@ -390,3 +390,72 @@ impl<T> fmt::Debug for ConcurrentFuture<T> {
         write!(f, "<ConcurrentFuture {state}>")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_dropped_setter_cancels_and_a_late_result_is_dropped() {
+        let (future, setter) = ConcurrentFuture::<u8>::new();
+        drop(setter);
+        assert!(future.cancelled() && future.done());
+        assert!(future.cancel(), "cancelled already: true");
+        let (future, setter) = ConcurrentFuture::<u8>::new();
+        assert!(!setter.is_abandoned());
+        assert!(future.cancel());
+        assert!(setter.is_abandoned());
+        setter.set_result(1);
+        assert_eq!(format!("{future:?}"), "<ConcurrentFuture cancelled>");
+        assert_eq!(future.result(), Err(TaskError::Cancelled));
+    }
+
+    #[test]
+    fn a_panicking_callback_does_not_stop_the_others_and_late_ones_run_at_once() {
+        let (future, setter) = ConcurrentFuture::<u8>::new();
+        let ran = Arc::new(AtomicUsize::new(0));
+        future.add_done_callback(|_| panic!("callback boom"));
+        let counter = Arc::clone(&ran);
+        future.add_done_callback(move |f| {
+            assert!(!f.cancelled());
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        setter.set_result(3);
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        let counter = Arc::clone(&ran);
+        future.add_done_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 2, "done already: run now");
+        assert!(!future.cancel(), "completed: refused");
+        assert_eq!(future.result(), Ok(3));
+    }
+
+    #[test]
+    fn dropped_unpolled_it_cancels_nothing_dropped_after_a_poll_it_cancels() {
+        let noop = Waker::noop();
+        let (future, setter) = ConcurrentFuture::<u8>::new();
+        drop(future);
+        assert!(setter.is_abandoned(), "nobody reads it");
+        let watch = setter.watch();
+        let cancelled = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&cancelled);
+        watch.on_cancel(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        setter.set_result(1);
+        assert_eq!(cancelled.load(Ordering::SeqCst), 0, "unpolled: detached");
+
+        let (mut future, setter) = ConcurrentFuture::<u8>::new();
+        let counter = Arc::clone(&cancelled);
+        setter.watch().on_cancel(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let polled = Pin::new(&mut future).poll(&mut Context::from_waker(noop));
+        assert!(polled.is_pending());
+        drop(future);
+        assert_eq!(cancelled.load(Ordering::SeqCst), 1, "awaited, then dropped");
+        assert!(setter.is_abandoned());
+    }
+}
