@@ -74,6 +74,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["iteration", "shutdown", "running"],
     ),
     (
+        "L4 surface: remote tasks linked to their ConcurrentFuture's cancel",
+        &["linked"],
+    ),
+    (
         "L4 surface: handles, Future, sleep, LoopHandle, shield",
         &["handle", "future", "sleep", "remote", "shield"],
     ),

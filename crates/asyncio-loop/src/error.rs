@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 /// Why a run of the loop (`run_until_complete`, `run_forever`, `run_once`) or another
 /// loop-level operation could not happen, or did not finish.
+///
+/// `#[non_exhaustive]`: it has grown with every facade runner (nested runs, Ctrl-C), and
+/// will again; match it with a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunError {
     /// The loop is already running (a run or `close()` was called from inside it).
     AlreadyRunning,
@@ -185,7 +189,10 @@ impl std::error::Error for CancelledError {}
 
 /// Registering a file descriptor with the loop's reactor (`add_reader`, `add_writer`, a
 /// socket) failed.
+///
+/// `#[non_exhaustive]`: a new way for the reactor to refuse may come with a new source.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum IoError {
     /// The loop has been closed ("Event loop is closed").
     Closed,
@@ -213,6 +220,10 @@ impl std::error::Error for IoError {
 }
 
 /// How a task failed: cancelled, or its future panicked.
+///
+/// Exhaustive on purpose: a task's outcome in asyncio is a result, an exception (here a
+/// panic; an `Err` output is a value) or a cancellation, and nothing else, so code matching
+/// both variants stays complete without a `_` arm that would hide a mistake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskError {
     /// The task was cancelled (its future was dropped at a suspension point).

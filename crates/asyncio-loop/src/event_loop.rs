@@ -27,7 +27,7 @@ use crate::iteration::{Main, MainStep};
 use crate::raw::new_task;
 use crate::remote::LoopHandle;
 use crate::running::{Running, check_can_run};
-use crate::scheduler::{ExceptionHandler, LoopInner, epoch};
+use crate::scheduler::{ExceptionHandler, LoopInner, closed_loop, epoch};
 use crate::shared::{LoopId, WakeHook};
 use crate::task::{Task, report_exception};
 use crate::task_ref::TaskRef;
@@ -399,6 +399,14 @@ impl EventLoop {
     /// Wraps `future` in a task named `Task-N`, scheduled for the next iteration (never run
     /// eagerly). Dropping the returned handle does not cancel it. The task runs in a copy
     /// of the current context (asyncio-contextvars), taken now.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's `RuntimeError` message, "Event loop is closed", as
+    /// [`call_soon`](Self::call_soon) (asyncio's `Task.__init__` calls it); `future` is
+    /// dropped unpolled. The same for every `create_task_*` here and the free functions.
+    /// [`LoopHandle::spawn`](crate::LoopHandle::spawn) onto a closed loop does not panic:
+    /// its `ConcurrentFuture` is cancelled.
     #[track_caller]
     pub fn create_task<F: std::future::Future + 'static>(&self, future: F) -> Task<F::Output> {
         self.inner.spawn(None, future)
@@ -591,14 +599,6 @@ impl fmt::Debug for EventLoop {
             py_bool(self.get_debug())
         )
     }
-}
-
-/// The panic of a scheduling call on a closed loop, kept out of line.
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn closed_loop() -> ! {
-    panic!("{}", RunError::Closed)
 }
 
 fn py_bool(b: bool) -> &'static str {

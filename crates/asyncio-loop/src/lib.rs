@@ -102,6 +102,7 @@ mod future;
 mod handle;
 #[cfg(unix)]
 mod io;
+mod linked;
 mod remote;
 mod shield;
 #[cfg(unix)]

@@ -16,6 +16,7 @@ use pin_project_lite::pin_project;
 use crate::concurrent::ConcurrentFuture;
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
 use crate::exception::ExceptionContext;
+use crate::linked::{self, Unlink};
 use crate::running::running_loop;
 use crate::shared::{Injected, LoopId, Shared};
 
@@ -75,6 +76,32 @@ impl LoopHandle {
     /// Runs `future` as a task of the loop (asyncio's `run_coroutine_threadsafe`). The
     /// returned [`ConcurrentFuture`] can be awaited anywhere or blocked on; it gives
     /// `Err(TaskError::Cancelled)` if the loop closes (or the task is cancelled) first.
+    ///
+    /// Cancelling it ([`ConcurrentFuture::cancel`], from any thread, or dropping it while
+    /// it is awaited) cancels the task, through this loop's `call_soon_threadsafe`, as
+    /// CPython's `_chain_future` does: cancelled before the loop made the task, the task
+    /// is still made, takes its first step and is cancelled at its first suspension.
+    /// Dropped unawaited, it cancels nothing: the task runs on, detached.
+    ///
+    /// On a closed loop this does not panic, unlike `create_task` on the loop's own thread
+    /// (another thread cannot know, without a race, whether the loop is still open): the
+    /// future is dropped unpolled and the returned one is cancelled.
+    ///
+    /// ```
+    /// use asyncio_loop::{EventLoop, TaskError, sleep};
+    /// use std::time::Duration;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let handle = event_loop.handle();
+    /// let slow = std::thread::spawn(move || handle.spawn(sleep(Duration::from_secs(3600))))
+    ///     .join()
+    ///     .unwrap();
+    /// assert!(slow.cancel());
+    /// // The loop runs the task's first step, then the cancel it was sent.
+    /// event_loop.run_until_complete(sleep(Duration::ZERO)).unwrap();
+    /// assert!(event_loop.all_tasks().is_empty(), "the task was cancelled");
+    /// assert_eq!(slow.result(), Err(TaskError::Cancelled));
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> ConcurrentFuture<F::Output>
     where
@@ -90,11 +117,15 @@ impl LoopHandle {
         let _ = self.call_soon_threadsafe(move || {
             // Remote callbacks run inside the loop's run, so it is the running loop.
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
+            let key = linked::reserve();
+            let watch = setter.watch();
             let future = async move {
+                let _unlink = Unlink(key);
                 let outcome = CatchUnwind { future }.await;
                 setter.complete(outcome);
             };
-            event_loop.spawn_in(capture(), None, future, created_at);
+            let task = event_loop.spawn_in(capture(), None, future, created_at);
+            linked::link(&event_loop, key, task.as_ref(), &watch);
         });
         concurrent
     }
@@ -126,10 +157,14 @@ impl LoopHandle {
         F::Output: Send + 'static,
     {
         let (concurrent, setter) = ConcurrentFuture::new();
-        // As `spawn`: a closed loop drops the closure unrun, and the setter reports it.
+        // As `spawn`: a closed loop drops the closure unrun, and the setter reports it;
+        // cancelling the future cancels the task as there.
         let _ = self.call_soon_threadsafe(move || {
             let event_loop = running_loop().expect("a remote callback runs on its running loop");
-            event_loop.spawn(None, async move {
+            let key = linked::reserve();
+            let watch = setter.watch();
+            let task = event_loop.spawn(None, async move {
+                let _unlink = Unlink(key);
                 // `make` runs inside the task, so a panic in it is the task's, reported
                 // to the awaiting side like one in the future.
                 let outcome = CatchUnwind {
@@ -138,6 +173,7 @@ impl LoopHandle {
                 .await;
                 setter.complete(outcome);
             });
+            linked::link(&event_loop, key, task.as_ref(), &watch);
         });
         concurrent
     }

@@ -17,7 +17,7 @@ use asyncio_contextvars::{Context, Scope, capture};
 
 use crate::callback::{Callback, CallbackCell};
 use crate::context::{LoopRef, Schedule};
-use crate::error::{PAYLOAD_DROP_PANICKED, Panic};
+use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::flags::Flag;
 use crate::header::TaskRc;
@@ -192,6 +192,12 @@ impl LoopInner {
 
     /// Spawns `future` as a task running in `context` (asyncio's `create_task(.., context=)`),
     /// or in a context of its own made when it first sets a variable; made at `created_at`.
+    ///
+    /// # Panics
+    ///
+    /// On a closed loop, with asyncio's `RuntimeError` message, "Event loop is closed" (the
+    /// `call_soon` in `Task.__init__` raises it): the future is dropped unpolled first.
+    #[track_caller]
     pub(crate) fn spawn_in<F: std::future::Future + 'static>(
         &self,
         context: Option<Context>,
@@ -199,6 +205,12 @@ impl LoopInner {
         future: F,
         created_at: &'static Location<'static>,
     ) -> Task<F::Output> {
+        if self.ready.is_closed() {
+            // Dropped here rather than by the unwind, so a panicking `Drop` of the future
+            // is that panic, not an abort.
+            drop(future);
+            closed_loop();
+        }
         let task = new_task(&self.shared, name, false, future);
         if let Some(context) = context {
             task.header().set_context(context);
@@ -206,14 +218,8 @@ impl LoopInner {
         if self.debug.get() {
             task.header().set_created(Instant::now());
         }
-        if self.ready.is_closed() {
-            // asyncio refuses with "Event loop is closed"; here the task is born cancelled
-            // so the handle still answers honestly.
-            task.abort();
-        } else {
-            self.tasks.borrow_mut().insert(task.clone(), created_at);
-            self.schedule(&task);
-        }
+        self.tasks.borrow_mut().insert(task.clone(), created_at);
+        self.schedule(&task);
         // SAFETY: `task` runs `future`, whose output is `F::Output`.
         unsafe { Task::from_raw(task) }
     }
@@ -339,4 +345,13 @@ impl Scope for LoopInner {
         self.item_context.set(context.clone());
         context
     }
+}
+
+/// The panic of a scheduling call on a closed loop (asyncio's `_check_closed`), kept out
+/// of line: `create_task`'s here, `call_soon`'s and the timers' in `event_loop.rs`.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn closed_loop() -> ! {
+    panic!("{}", RunError::Closed)
 }

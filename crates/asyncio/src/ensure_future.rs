@@ -16,6 +16,12 @@ use asyncio_loop::{Task, get_event_loop};
 /// assert!(!task.done(), "nothing runs before the loop does");
 /// assert_eq!(event_loop.run_until_complete(task).unwrap().unwrap(), 42);
 /// ```
+///
+/// # Panics
+///
+/// If that loop is closed, with asyncio's `RuntimeError` message, "Event loop is closed"
+/// (`EventLoop::create_task`'s panic; `fut` is dropped unpolled). `gather` outside a
+/// running loop makes its tasks the same way, and panics the same.
 #[track_caller]
 pub fn ensure_future<F: Future + 'static>(fut: F) -> Task<F::Output> {
     get_event_loop().create_task(fut)

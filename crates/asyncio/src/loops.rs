@@ -129,8 +129,13 @@ impl Loops {
     /// Runs `future` as a task of the loop `pick` chooses (asyncio's
     /// `run_coroutine_threadsafe` on that loop); await the returned future from any loop
     /// for the output. `Err(TaskError::Cancelled)` if that loop closes (or the task is
-    /// cancelled) first, `Err(TaskError::Panicked)` if it panics. Dropping the returned
-    /// future does not stop the work.
+    /// cancelled) first, `Err(TaskError::Panicked)` if it panics.
+    ///
+    /// Cancelling the returned future ([`ConcurrentFuture::cancel`], from any loop or
+    /// thread) cancels the task on the other loop, through its `call_soon_threadsafe`, as
+    /// cancelling `run_coroutine_threadsafe`'s future does; so does dropping it while it
+    /// is awaited (the awaiting task was cancelled, or timed out: asyncio's `wrap_future`
+    /// passes that on). Dropped without being awaited, it does not stop the work.
     ///
     /// ```
     /// use asyncio::Pick;
@@ -167,7 +172,8 @@ impl Loops {
     /// [`spawn`](Self::spawn) for a future that need not be `Send`: `make` is sent to the
     /// chosen loop and builds the future there (it may hold `Rc`s, register sockets, make
     /// tasks). How an acceptor hands a connection to another loop: the std socket is
-    /// `Send`, the loop's stream made from it is not.
+    /// `Send`, the loop's stream made from it is not. Cancelling the returned future
+    /// cancels the task, as for [`spawn`](Self::spawn).
     ///
     /// ```
     /// use std::rc::Rc;
