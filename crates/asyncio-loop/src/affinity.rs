@@ -90,6 +90,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "sched_setaffinity and sched_getcpu are foreign calls Miri does not implement"
+    )]
     fn a_pinned_thread_runs_on_its_cpu_and_a_bad_cpu_is_refused() {
         let last = *allowed_cpus().unwrap().last().unwrap();
         let on = std::thread::spawn(move || {
