@@ -354,8 +354,7 @@ impl LoopInner {
                 self.push_ready(Ready::Stop);
             }
         }
-        let actions = header.take_done_actions();
-        run_done_actions(actions, &task.task, Some(self));
+        run_done_actions(&task.task, Some(self));
         if !header.flags().get(Flag::HANDLE_ALIVE)
             && header.unretrieved_exception()
             && !self.cancelling_all.get()
