@@ -209,7 +209,7 @@ impl LoopInner {
             task.abort();
         } else {
             self.tasks.borrow_mut().insert(task.clone(), created_at);
-            self.schedule(&task);
+            self.ready.schedule_new(task.clone());
         }
         // SAFETY: `task` runs `future`, whose output is `F::Output`.
         unsafe { Task::from_raw(task) }
