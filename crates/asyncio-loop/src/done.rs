@@ -26,20 +26,33 @@ pub(crate) fn register_awaiter(header: &Header, waker: &Waker) {
 
 /// Runs a finished task's done actions in order, with its awaiter woken in its place among
 /// them. `scheduler` is the task's loop (`None`: gone, so callbacks are dropped unrun).
-pub(crate) fn run_done_actions<S: Schedule + ?Sized>(
-    actions: DoneActions,
-    task: &TaskRc,
-    scheduler: Option<&S>,
-) {
+///
+/// Most tasks have no done callback and no extras at all: they only wake their awaiter,
+/// without building and dropping an empty action list (about 45 instructions of every
+/// spawn+await, `floors` group).
+pub(crate) fn run_done_actions<S: Schedule + ?Sized>(task: &TaskRc, scheduler: Option<&S>) {
     let header = task.header();
-    let wake_awaiter = || {
-        if let Some(awaiter) = header.take_awaiter() {
-            into_waker(awaiter).wake();
-        }
-    };
+    match header.take_done_actions() {
+        None => wake_awaiter(header),
+        Some(actions) => run_in_order(actions, task, scheduler),
+    }
+}
+
+/// Wakes the task's awaiter, if it has one (or still has one).
+fn wake_awaiter(header: &Header) {
+    if let Some(awaiter) = header.take_awaiter() {
+        into_waker(awaiter).wake();
+    }
+}
+
+/// The done actions, then the awaiter in its place. Out of line: the common case above
+/// stays small.
+#[inline(never)]
+fn run_in_order<S: Schedule + ?Sized>(actions: DoneActions, task: &TaskRc, scheduler: Option<&S>) {
+    let header = task.header();
     for (index, action) in actions.actions.into_iter().enumerate() {
         if actions.awaiter_at == Some(index) {
-            wake_awaiter();
+            wake_awaiter(header);
         }
         match action {
             DoneAction::Callback(_, callback) => {
@@ -51,7 +64,7 @@ pub(crate) fn run_done_actions<S: Schedule + ?Sized>(
             DoneAction::Waker(waker) => waker.wake(),
         }
     }
-    // After every action, or none were registered (the common case); a no-op if it was
-    // woken in its place already.
-    wake_awaiter();
+    // After every action, or at the end if it was not placed among them; a no-op if it
+    // was woken in its place already.
+    wake_awaiter(header);
 }

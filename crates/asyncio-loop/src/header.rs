@@ -445,19 +445,13 @@ impl Header {
     }
 
     /// Takes the done actions; the loop runs them in order when the task finishes
-    /// (`done.rs`).
-    pub(crate) fn take_done_actions(&self) -> DoneActions {
-        let taken = self.with_existing_extras(|extras| {
-            (
-                std::mem::take(&mut extras.done_actions),
-                extras.awaiter_at.take(),
-            )
-        });
-        let (actions, awaiter_at) = taken.unwrap_or_default();
-        DoneActions {
-            actions,
-            awaiter_at,
-        }
+    /// (`done.rs`). `None` for a task without extras (the common case), which has none
+    /// and whose awaiter, if any, is a task's waker in the header.
+    pub(crate) fn take_done_actions(&self) -> Option<DoneActions> {
+        self.with_existing_extras(|extras| DoneActions {
+            actions: std::mem::take(&mut extras.done_actions),
+            awaiter_at: extras.awaiter_at.take(),
+        })
     }
 
     /// Queues a done callback (the caller checked the task is pending).

@@ -180,8 +180,17 @@ impl LoopInner {
             }
             self.shared.awake();
         }
-        let mut injected = self.injected.take();
-        self.shared.drain(&mut injected);
+        // Drained into the buffer in place: with nothing from other threads (nearly every
+        // iteration) the buffer is neither moved out nor put back (wake: 391 -> 327
+        // instructions, callgrind, `floors`).
+        let mut injected = {
+            let mut buffer = self.injected.borrow_mut();
+            self.shared.drain(&mut buffer);
+            if buffer.is_empty() {
+                return;
+            }
+            std::mem::take(&mut *buffer)
+        };
         for item in injected.drain(..) {
             match item {
                 Injected::Wake(waker) => {
@@ -354,8 +363,7 @@ impl LoopInner {
                 self.push_ready(Ready::Stop);
             }
         }
-        let actions = header.take_done_actions();
-        run_done_actions(actions, &task.task, Some(self));
+        run_done_actions(&task.task, Some(self));
         if !header.flags().get(Flag::HANDLE_ALIVE)
             && header.unretrieved_exception()
             && !self.cancelling_all.get()

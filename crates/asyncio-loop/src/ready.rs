@@ -105,6 +105,14 @@ impl ReadyQueue {
         }
     }
 
+    /// Queues the first step of `task`, just made: pending and never queued, so
+    /// [`schedule`](Self::schedule)'s checks are skipped.
+    pub(crate) fn schedule_new(&self, task: TaskRc) {
+        debug_assert!(!task.header().done() && !task.header().flags().get(Flag::SCHEDULED));
+        task.header().flags().set(Flag::SCHEDULED, true);
+        self.push(Ready::Step(task));
+    }
+
     /// [`schedule`](Self::schedule) for a task known by a waker's pointer; nothing if the
     /// loop side has already let go of the task.
     ///

@@ -34,21 +34,26 @@ pub(crate) struct Registry {
 
 impl Registry {
     /// Stores `task`, made at `created_at`, and records its slot in its header.
+    #[inline]
     pub(crate) fn insert(&mut self, task: TaskRc, created_at: &'static Location<'static>) {
+        let header_slot = &task.header().slot;
         let index = match self.free.pop() {
             Some(index) => index,
-            None => {
-                let index = u32::try_from(self.slots.len()).expect("fewer than 2^32 pending tasks");
-                self.slots.push(None);
-                index
-            }
+            None => u32::try_from(self.slots.len()).expect("fewer than 2^32 pending tasks"),
         };
-        task.header().slot.set(index);
-        self.slots[index as usize] = Some(Entry {
+        header_slot.set(index);
+        let entry = Some(Entry {
             task,
             created_at,
             waiting: Waiting::Unknown,
         });
+        // A new slot is pushed filled, rather than pushed empty and then assigned (which
+        // checked the index and dropped the `None` it replaced): a spawn with no freed slot
+        // to reuse (every spawn of a growing set of tasks) is the common case.
+        match self.slots.get_mut(index as usize) {
+            Some(slot) => *slot = entry,
+            None => self.slots.push(entry),
+        }
     }
 
     /// Takes `task` out, if it is here.

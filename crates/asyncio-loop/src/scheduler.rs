@@ -219,7 +219,7 @@ impl LoopInner {
             task.header().set_created(Instant::now());
         }
         self.tasks.borrow_mut().insert(task.clone(), created_at);
-        self.schedule(&task);
+        self.ready.schedule_new(task.clone());
         // SAFETY: `task` runs `future`, whose output is `F::Output`.
         unsafe { Task::from_raw(task) }
     }

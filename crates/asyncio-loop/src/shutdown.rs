@@ -40,8 +40,9 @@ impl LoopInner {
             // A panic in the future's `Drop` is caught by the abort: it is the task's
             // outcome.
             task.abort();
-            let actions = task.header().take_done_actions();
-            self.drop_all("a done callback dropped by close()", actions.actions);
+            if let Some(actions) = task.header().take_done_actions() {
+                self.drop_all("a done callback dropped by close()", actions.actions);
+            }
         }
         // The last reference of a finished task drops its output.
         self.drop_all("a task dropped by close()", tasks);
