@@ -59,6 +59,9 @@ pub(crate) struct LoopInner {
     /// The buffer `iteration.rs` gathers the wakers of ready sources in, kept to reuse.
     pub(crate) io_wakers: Cell<Vec<Waker>>,
     pub(crate) injected: RefCell<Vec<Injected>>,
+    /// Work came from another thread since the loop last slept: before it sleeps again it
+    /// spins a moment for more (`iteration.rs`).
+    pub(crate) spin_next: Cell<bool>,
     pub(crate) running: Cell<bool>,
     pub(crate) stopping: Cell<bool>,
     /// `cancel_all_tasks` is running the loop: the failures of the tasks it cancels are
@@ -93,6 +96,7 @@ impl LoopInner {
             io: RefCell::new(Io::default()),
             io_wakers: Cell::new(Vec::new()),
             injected: RefCell::new(Vec::new()),
+            spin_next: Cell::new(false),
             running: Cell::new(false),
             stopping: Cell::new(false),
             cancelling_all: Cell::new(false),

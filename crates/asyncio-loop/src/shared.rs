@@ -214,6 +214,45 @@ impl Shared {
         self.has_injected.load(Ordering::SeqCst)
     }
 
+    /// Spins for at most `budget` watching for injected work, before the loop announces a
+    /// sleep; returns whether some arrived (the loop then looks again instead of sleeping).
+    ///
+    /// A loop in a cross-thread conversation (a hand-off to another loop and its answer, a
+    /// job on the pool) often goes idle a few microseconds before the answer comes. Asleep,
+    /// it would take a wake-up of its thread on each side, tens of microseconds on an idle
+    /// vCPU; spinning, the answer's `notify` finds it AWAKE and costs nothing, and the loop
+    /// sees the push at once. Only loads, and no state change: the handshake that follows
+    /// (`prepare_sleep`) is the one that proves nothing is missed, whether the spin ran,
+    /// saw nothing, or was cut short. Whether to spin at all is the loop's call
+    /// (`iteration.rs`), which spins only after remote work arrived.
+    pub(crate) fn spin_for_injection(&self, budget: Duration) -> bool {
+        // Under loom one look stands for the spin: each look is the same load, and a loop
+        // of them would only multiply the interleavings.
+        #[cfg(loom)]
+        {
+            let _ = budget;
+            self.has_injected.load(Ordering::Acquire)
+        }
+        #[cfg(not(loom))]
+        {
+            // The clock is read every 64 looks: a look is a load from a cache line that
+            // stays shared until a push writes it, the clock a vDSO call.
+            let started = std::time::Instant::now();
+            loop {
+                for _ in 0..64 {
+                    // Acquire is enough: the loop then takes the queue's mutex to drain.
+                    if self.has_injected.load(Ordering::Acquire) {
+                        return true;
+                    }
+                    std::hint::spin_loop();
+                }
+                if started.elapsed() >= budget {
+                    return false;
+                }
+            }
+        }
+    }
+
     /// Parks the loop's thread (the caller) for at most `timeout`, after
     /// [`prepare_sleep`](Shared::prepare_sleep)`(Sleep::Park)`. It may return early: an
     /// unpark meant for an earlier wait, or a spurious wake-up, which the loop's next
@@ -336,4 +375,55 @@ impl Parker {
 /// locks, and a panicking hook must not take the loop down.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::{Arc, Barrier};
+    use std::time::{Duration, Instant};
+
+    use super::{Injected, Shared};
+
+    #[test]
+    fn a_spin_sees_work_injected_before_it_and_leaves_it_queued() {
+        let shared = Shared::new();
+        assert!(shared.inject(Injected::Stop).is_ok());
+        assert!(shared.spin_for_injection(Duration::ZERO));
+        let mut taken = Vec::new();
+        shared.drain(&mut taken);
+        assert_eq!(taken.len(), 1, "the spin only looks");
+    }
+
+    #[test]
+    fn a_spin_with_nothing_coming_gives_up_after_its_budget() {
+        let shared = Shared::new();
+        let budget = Duration::from_micros(200);
+        let started = Instant::now();
+        assert!(!shared.spin_for_injection(budget));
+        assert!(started.elapsed() >= budget);
+    }
+
+    /// The case the spin is for: the push comes from another thread while the loop spins,
+    /// and the loop sees it without sleeping, with the state still AWAKE so that the
+    /// pusher's notify had nothing to wake.
+    #[test]
+    fn a_spin_sees_a_push_from_another_thread() {
+        let shared = Arc::new(Shared::new());
+        let ready = Arc::new(Barrier::new(2));
+        let pusher = std::thread::spawn({
+            let (shared, ready) = (Arc::clone(&shared), Arc::clone(&ready));
+            move || {
+                ready.wait();
+                assert!(shared.inject(Injected::Stop).is_ok());
+            }
+        });
+        ready.wait();
+        // Generous: the pusher may be descheduled for a while on a loaded machine; the
+        // spin returns as soon as the push lands.
+        assert!(shared.spin_for_injection(Duration::from_secs(10)));
+        pusher.join().unwrap();
+        let mut taken = Vec::new();
+        shared.drain(&mut taken);
+        assert_eq!(taken.len(), 1);
+    }
 }

@@ -21,6 +21,7 @@ mod task;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use crate::shared::{Injected, Shared, Sleep};
 
@@ -52,7 +53,9 @@ fn check(name: &str, preemptions: Option<usize>, model: impl Fn() + Sync + Send 
 /// injected meanwhile, mark itself awake, take what was injected. (The glue is copied from
 /// `poll`, which needs a whole `LoopInner`; every call is the real one.)
 fn poll(shared: &Shared, into: &mut Vec<Injected>) {
-    if !shared.prepare_sleep(Sleep::Park) {
+    // The spin before the sleep, as a loop that just had remote work makes it (one look
+    // under loom): it must not matter to the handshake whether it saw the push.
+    if !shared.spin_for_injection(Duration::from_micros(1)) && !shared.prepare_sleep(Sleep::Park) {
         shared.park(None);
     }
     shared.awake();
