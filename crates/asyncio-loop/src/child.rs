@@ -56,7 +56,7 @@ struct State {
     pid: u32,
     /// The child's pidfd; `None` where the kernel refused one (the timer polls then), and
     /// after the child is reaped (closed then, after its reader was removed).
-    pidfd: RefCell<Option<OwnedFd>>,
+    pidfd: RefCell<Option<Rc<OwnedFd>>>,
     uses_pidfd: Cell<bool>,
     returncode: Cell<Option<i32>>,
     waiters: RefCell<Vec<Waker>>,
@@ -83,7 +83,7 @@ impl ChildWatch {
         let pid = child.id();
         // From here the child is ours to reap; std's handle is only its pid and pipes.
         drop(child);
-        let pidfd = pidfd_open(pid).ok();
+        let pidfd = pidfd_open(pid).ok().map(Rc::new);
         let state = Rc::new(State {
             pid,
             uses_pidfd: Cell::new(pidfd.is_some()),
@@ -92,11 +92,12 @@ impl ChildWatch {
             waiters: RefCell::new(Vec::new()),
         });
         let registered = match state.pidfd.borrow().as_ref() {
-            // The loop keeps its own duplicate of the descriptor and this callback (with
-            // the state) until the callback removes it, whether or not the watch is kept.
-            // The callback finds its loop running rather than keeping it (no cycle).
+            // The loop shares the descriptor (no duplicate: one child's spawn-and-wait is
+            // three system calls fewer) and keeps this callback (with the state) until the
+            // callback removes it, whether or not the watch is kept. The callback finds
+            // its loop running rather than keeping it (no cycle).
             Some(fd) => event_loop
-                .add_reader(fd, {
+                .add_shared_reader(Rc::clone(fd), {
                     let state = Rc::clone(&state);
                     move || state.on_readable()
                 })

@@ -3,7 +3,7 @@
 //! `reactor.rs`.
 
 use std::cell::RefCell;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::rc::Rc;
 
 use asyncio_contextvars::{Context, capture, in_use};
@@ -53,6 +53,25 @@ impl EventLoop {
             Some(poller) => inner.io.borrow_mut().remove(poller, fd.as_raw_fd(), true),
             None => false,
         }
+    }
+
+    /// [`add_reader`](Self::add_reader) for a descriptor the caller shares with the loop
+    /// instead of lending it: the registration holds it open, with no duplicate made.
+    pub(crate) fn add_shared_reader(
+        &self,
+        fd: Rc<OwnedFd>,
+        callback: impl FnMut() + 'static,
+    ) -> Result<(), IoError> {
+        if self.is_closed() {
+            return Err(IoError::Closed);
+        }
+        let inner = &self.inner;
+        let poller = inner.shared.poller().map_err(IoError::Register)?;
+        let callback = in_copy_of_context(inner, callback);
+        inner
+            .io
+            .borrow_mut()
+            .add_shared(poller, fd, false, callback)
     }
 
     fn add_io(&self, fd: impl AsFd, writable: bool, callback: IoCallback) -> Result<(), IoError> {

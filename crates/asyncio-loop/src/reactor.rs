@@ -32,11 +32,12 @@ use crate::poller::{Events, Interest, Mode, Poller};
 pub(crate) type IoCallback = Rc<RefCell<dyn FnMut()>>;
 
 struct Registration {
-    /// The loop's own duplicate of the caller's descriptor.
-    fd: OwnedFd,
+    fd: RegisteredFd,
     /// Which open file that is (device and inode): the caller's number may come to name
     /// another file, if the caller closes it without `remove_reader` and it is reused.
-    identity: FileIdentity,
+    /// `None` for a descriptor the loop co-owns: its number cannot be reused while the
+    /// registration holds it open.
+    identity: Option<FileIdentity>,
     reader: Option<IoCallback>,
     writer: Option<IoCallback>,
 }
@@ -46,6 +47,24 @@ impl Registration {
         Interest {
             readable: self.reader.is_some(),
             writable: self.writer.is_some(),
+        }
+    }
+}
+
+/// The descriptor a callback registration keeps open until it is deleted from the poller.
+enum RegisteredFd {
+    /// The loop's own duplicate of the caller's descriptor (`add_reader`).
+    Duplicate(OwnedFd),
+    /// The descriptor itself, co-owned with this crate's code that registered it
+    /// (`add_shared`): no duplicate, no identity check, three system calls fewer.
+    Shared(Rc<OwnedFd>),
+}
+
+impl AsFd for RegisteredFd {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            RegisteredFd::Duplicate(fd) => fd.as_fd(),
+            RegisteredFd::Shared(fd) => fd.as_fd(),
         }
     }
 }
@@ -275,7 +294,7 @@ impl Io {
         // closed and its peer sees the end of it) and the new file is registered, and the
         // caller reports it.
         let stale = match self.registrations.get(&key) {
-            Some(registration) if registration.identity != identity => {
+            Some(registration) if registration.identity.is_some_and(|old| old != identity) => {
                 let registration = self.registrations.remove(&key).expect("looked up above");
                 let _ = poller.delete(registration.fd.as_fd());
                 let callbacks = registration.reader.into_iter().chain(registration.writer);
@@ -300,20 +319,56 @@ impl Io {
         }
         let owned = fd.try_clone_to_owned().map_err(IoError::Register)?;
         let registration = Registration {
-            fd: owned,
-            identity,
+            fd: RegisteredFd::Duplicate(owned),
+            identity: Some(identity),
             reader: (!writable).then(|| Rc::clone(&callback)),
             writer: writable.then_some(callback),
         };
-        let (fd, interest) = (registration.fd.as_raw_fd(), registration.interest());
+        self.insert(poller, key, registration)?;
+        Ok(stale)
+    }
+
+    /// Registers a reader (or writer) for `fd`, a descriptor this crate's caller shares
+    /// with the loop rather than lends (a child's pidfd, `child.rs`): the registration
+    /// keeps it open, so it needs neither a duplicate nor the identity check of
+    /// [`add`](Self::add). Falls back to `add` when its number is registered already.
+    pub(crate) fn add_shared(
+        &mut self,
+        poller: &Poller,
+        fd: Rc<OwnedFd>,
+        writable: bool,
+        callback: IoCallback,
+    ) -> Result<(), IoError> {
+        let key = fd.as_raw_fd();
+        if self.registrations.contains_key(&key) {
+            let stale = self.add(poller, fd.as_fd(), writable, callback)?;
+            debug_assert!(stale.is_none(), "an open descriptor's number is not reused");
+            return Ok(());
+        }
+        let registration = Registration {
+            fd: RegisteredFd::Shared(fd),
+            identity: None,
+            reader: (!writable).then(|| Rc::clone(&callback)),
+            writer: writable.then_some(callback),
+        };
+        self.insert(poller, key, registration)
+    }
+
+    fn insert(
+        &mut self,
+        poller: &Poller,
+        key: RawFd,
+        registration: Registration,
+    ) -> Result<(), IoError> {
+        let (fd, interest) = (registration.fd.as_fd().as_raw_fd(), registration.interest());
         // SAFETY: the poller requires the registered descriptor to stay open until it is
-        // deleted from the poller. It is our own duplicate, owned by `registration`, which
-        // lives in `self.registrations` until `remove` or `close` deletes it from the
-        // poller before dropping it.
+        // deleted from the poller. `registration` keeps it open (its own duplicate, or a
+        // share of the descriptor), and lives in `self.registrations` until `remove` or
+        // `close` deletes it from the poller before dropping it.
         unsafe { poller.add(fd, key as usize, interest, Mode::Level) }
             .map_err(IoError::Register)?;
         self.registrations.insert(key, registration);
-        Ok(stale)
+        Ok(())
     }
 
     pub(crate) fn remove(&mut self, poller: &Poller, fd: RawFd, writable: bool) -> bool {
