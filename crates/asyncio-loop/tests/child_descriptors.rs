@@ -42,6 +42,6 @@ fn a_pending_child_watch_holds_one_descriptor() {
     // Without a pidfd (an old kernel, valgrind) the loop polls the pid: nothing is opened.
     assert_eq!(added, usize::from(uses_pidfd));
     let before_close = open_descriptors();
-    event_loop.close();
+    event_loop.close().unwrap();
     assert!(open_descriptors() <= before_close);
 }
