@@ -17,6 +17,7 @@ use crate::concurrent::ConcurrentFuture;
 use crate::error::{PAYLOAD_DROP_PANICKED, Panic, RunError, TaskError};
 use crate::exception::ExceptionContext;
 use crate::linked::{self, Unlink};
+use crate::ready::Ready;
 use crate::running::running_loop;
 use crate::shared::{Injected, LoopId, Shared};
 
@@ -68,6 +69,16 @@ impl LoopHandle {
     }
 
     fn inject(&self, f: Box<dyn FnOnce() + Send>) -> Result<(), RunError> {
+        // On the loop's own thread while it runs, straight onto the ready queue, in order
+        // with `call_soon`: asyncio appends to its one `_ready` for both. Through the
+        // injection queue it would wait for the next poll's drain, behind whatever
+        // `call_soon` queued meanwhile (tests/python/threadsafe_own_thread.py).
+        if let Some(event_loop) = running_loop() {
+            if event_loop.shared.id() == self.shared.id() {
+                event_loop.push_ready(Ready::Remote(f));
+                return Ok(());
+            }
+        }
         self.shared
             .inject(Injected::Call(f))
             .map_err(|_| RunError::Closed)

@@ -418,3 +418,52 @@ fn run_until_complete_of_a_future() {
                     a Future set in the first iteration|iter 1|iter 2|-> \"set soon\"";
     assert_eq!(log.lines().join("|"), expected);
 }
+
+/// tests/python/threadsafe_own_thread.py: `call_soon_threadsafe` made on the loop's own
+/// thread while it runs joins the ready queue in order with `call_soon`, as asyncio's
+/// appends to the one `_ready` for both. (It used to go through the injection queue,
+/// drained at the next poll, after everything `call_soon` had queued meanwhile.)
+#[test]
+fn call_soon_threadsafe_on_the_loops_thread_keeps_fifo_order() {
+    use std::sync::{Arc, Mutex};
+    // Send, for the threadsafe callbacks.
+    let log = Arc::new(Mutex::new(Vec::<&str>::new()));
+    let push = |log: &Arc<Mutex<Vec<&'static str>>>, line| log.lock().unwrap().push(line);
+    let event_loop = EventLoop::new();
+    let handle = event_loop.handle();
+    let (l, h, el) = (log.clone(), handle.clone(), event_loop.clone());
+    event_loop.call_soon(move || {
+        push(&l, "first");
+        let l1 = l.clone();
+        el.call_soon(move || push(&l1, "soon 1"));
+        let l2 = l.clone();
+        h.call_soon_threadsafe(move || push(&l2, "threadsafe"))
+            .unwrap();
+        let l3 = l.clone();
+        el.call_soon(move || push(&l3, "soon 2"));
+    });
+    let l = log.clone();
+    event_loop
+        .run_until_complete(async move {
+            push(&l, "task step 1");
+            let l1 = l.clone();
+            handle
+                .call_soon_threadsafe(move || push(&l1, "threadsafe from the task"))
+                .unwrap();
+            sleep(Duration::ZERO).await;
+            push(&l, "task step 2");
+        })
+        .unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "first",
+            "task step 1",
+            "soon 1",
+            "threadsafe",
+            "soon 2",
+            "threadsafe from the task",
+            "task step 2"
+        ]
+    );
+}
