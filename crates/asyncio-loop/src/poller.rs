@@ -43,6 +43,9 @@ pub(crate) struct Event {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
+    /// The peer shut its side down, or the descriptor hung up or failed: final, whatever
+    /// is read or written next (see `SourceState::clear_ready_after_short`).
+    pub(crate) closed: bool,
 }
 
 /// The buffer a wait fills.
@@ -66,6 +69,7 @@ impl Events {
                 key: e.u64 as usize,
                 readable: error || flags & (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP) != 0,
                 writable: error || flags & libc::EPOLLOUT != 0,
+                closed: error || flags & libc::EPOLLRDHUP != 0,
             }
         })
     }

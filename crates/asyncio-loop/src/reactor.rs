@@ -129,6 +129,10 @@ impl Default for Readiness {
 pub(crate) struct SourceState {
     read: Readiness,
     write: Readiness,
+    /// An event said the peer shut down or the descriptor hung up or failed. No edge
+    /// follows that one, so readiness is never cleared after a short operation from then
+    /// on: the next operation must run to see the end (tokio keeps its closed bits so).
+    closed: Cell<bool>,
 }
 
 impl SourceState {
@@ -154,9 +158,25 @@ impl SourceState {
         Poll::Pending
     }
 
+    /// Whether the descriptor may be ready for `direction` (the next operation is tried
+    /// without waiting for an edge).
+    #[cfg(test)]
+    pub(crate) fn may_be_ready(&self, direction: Direction) -> bool {
+        self.readiness(direction).ready.get()
+    }
+
     /// An operation met `WouldBlock`: wait for the next edge.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         self.readiness(direction).ready.set(false);
+    }
+
+    /// A stream operation did less than asked, so the socket's buffer was empty (or full)
+    /// when it returned: wait for the next edge, which any later change brings, unless
+    /// the source was closed (no edge comes after that one).
+    pub(crate) fn clear_ready_after_short(&self, direction: Direction) {
+        if !self.closed.get() {
+            self.clear_ready(direction);
+        }
     }
 
     /// An event: the descriptor is ready for `direction`; its waiter goes to `wakers`.
@@ -247,6 +267,9 @@ impl Io {
                     .get(event.key - SOURCE_KEY)
                     .and_then(Option::as_ref);
                 if let Some(source) = source {
+                    if event.closed {
+                        source.closed.set(true);
+                    }
                     // An error or hang-up is reported as both: the next operation says which.
                     if event.readable || !event.writable {
                         source.set_ready(Direction::Read, wakers);
