@@ -72,10 +72,12 @@ macro_rules! behaviour_tests {
             suite::barrier_rounds_give_every_index_once::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn lifo_and_priority_queues_keep_their_order_across_tasks() {
             suite::lifo_and_priority_queues_keep_their_order_across_tasks::<$rt>();
         }
         #[test]
+        $(#[$meta])*
         fn bounded_semaphore_bounds_and_refuses_an_extra_release() {
             suite::bounded_semaphore_bounds_and_refuses_an_extra_release::<$rt>();
         }
