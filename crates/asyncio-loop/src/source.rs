@@ -188,18 +188,24 @@ impl<T: AsFd> IoSource<T> {
 
     /// Waits until a socket whose non-blocking `connect` was in progress is connected, or
     /// returns why it could not be. A new source counts as writable, so the first look is
-    /// at once (the connection may be made already); while the socket has no peer yet, the
-    /// readiness is cleared and the next edge awaited.
+    /// at once (on loopback the connection is usually made already); while the socket has
+    /// no peer yet, the readiness is cleared and the next edge awaited.
+    ///
+    /// A socket with a peer is connected: the look is one `getpeername`. Only without a
+    /// peer is the pending error fetched (`SO_ERROR`: a refused connection), which a
+    /// connected socket would not need.
     pub(crate) async fn await_connected(&self) -> io::Result<()> {
         loop {
             self.writable().await?;
             let socket = socket2::SockRef::from(self.get_ref());
-            if let Some(error) = socket.take_error()? {
-                return Err(error);
-            }
             match socket.peer_addr() {
                 Ok(_) => return Ok(()),
-                Err(error) if error.kind() == io::ErrorKind::NotConnected => self.clear_writable(),
+                Err(error) if error.kind() == io::ErrorKind::NotConnected => {
+                    if let Some(error) = socket.take_error()? {
+                        return Err(error);
+                    }
+                    self.clear_writable();
+                }
                 Err(error) => return Err(error),
             }
         }

@@ -10,7 +10,7 @@ use std::net::{self, Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::source::{IoSource, impl_read, impl_write};
 
@@ -152,15 +152,15 @@ impl TcpListener {
     ///
     /// Cancel safety: cancel-safe; a connection is taken only when the future completes.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = self.source.read_with(|listener| listener.accept()).await?;
-        Ok((TcpStream::from_std(stream)?, peer))
+        let (stream, peer) = self.source.read_with(accept_nonblocking).await?;
+        Ok((TcpStream::from_nonblocking(stream)?, peer))
     }
 
     /// [`accept`](Self::accept) in poll form.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.source.poll_read_with(cx, |listener| listener.accept()) {
+        match self.source.poll_read_with(cx, accept_nonblocking) {
             Poll::Ready(Ok((stream, peer))) => {
-                Poll::Ready(TcpStream::from_std(stream).map(|s| (s, peer)))
+                Poll::Ready(TcpStream::from_nonblocking(stream).map(|s| (s, peer)))
             }
             Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
             Poll::Pending => Poll::Pending,
@@ -176,6 +176,18 @@ impl TcpListener {
     pub fn get_ref(&self) -> &net::TcpListener {
         self.source.get_ref()
     }
+}
+
+/// Accepts a connection that the kernel makes non-blocking (and close-on-exec) as it
+/// creates it (`accept4`'s `SOCK_NONBLOCK`): one system call fewer per connection than
+/// std's `accept` and a `set_nonblocking` after it, as tokio's mio does.
+fn accept_nonblocking(listener: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
+    let (socket, peer) =
+        SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
+    let peer = peer
+        .as_socket()
+        .ok_or_else(|| io::Error::other("accept: the peer has no IP address"))?;
+    Ok((socket.into(), peer))
 }
 
 impl fmt::Debug for TcpListener {
@@ -200,14 +212,18 @@ impl TcpStream {
     ///
     /// Cancel safety: dropping it abandons the attempt and closes the socket.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_nonblocking(true)?;
+        // Non-blocking from its creation (`SOCK_NONBLOCK`): no `fcntl` pair after it.
+        let socket = Socket::new(
+            Domain::for_address(addr),
+            Type::STREAM.nonblocking(),
+            Some(Protocol::TCP),
+        )?;
         match socket.connect(&addr.into()) {
             Ok(()) => {}
             Err(error) if error.raw_os_error() == Some(libc::EINPROGRESS) => {}
             Err(error) => return Err(error),
         }
-        let stream = TcpStream::from_std(socket.into())?;
+        let stream = TcpStream::from_nonblocking(socket.into())?;
         stream.source.await_connected().await?;
         Ok(stream)
     }
@@ -215,6 +231,11 @@ impl TcpStream {
     /// Registers a connected std socket with the running loop (made non-blocking here).
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
+        TcpStream::from_nonblocking(stream)
+    }
+
+    /// Registers a socket that is non-blocking already.
+    fn from_nonblocking(stream: net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             source: Rc::new(IoSource::new(stream)?),
         })

@@ -87,8 +87,8 @@ impl UnixStream {
     ///
     /// Cancel safety: dropping it abandons the attempt and closes the socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-        socket.set_nonblocking(true)?;
+        // Non-blocking from its creation (`SOCK_NONBLOCK`): no `fcntl` pair after it.
+        let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
         match socket.connect(&SockAddr::unix(path)?) {
             Ok(()) => {}
             Err(error)

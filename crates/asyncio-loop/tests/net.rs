@@ -81,6 +81,54 @@ fn tcp_echo_round_trips_with_nodelay() {
     assert_eq!(total.unwrap(), 200 * 64);
 }
 
+/// Both ends of a connection are made non-blocking and close-on-exec by the calls that
+/// create them (`socket` and `accept4` flags, no `fcntl`/`ioctl` after them), and still
+/// carry data both ways; an IPv6 peer's address comes back whole.
+#[test]
+fn connected_and_accepted_sockets_are_non_blocking_and_close_on_exec() {
+    fn flags(fd: std::os::fd::RawFd) -> (bool, bool) {
+        // SAFETY: fcntl's F_GETFL and F_GETFD only read the flags of an open descriptor.
+        let (status, descriptor) = unsafe {
+            (
+                libc::fcntl(fd, libc::F_GETFL),
+                libc::fcntl(fd, libc::F_GETFD),
+            )
+        };
+        assert!(status >= 0 && descriptor >= 0);
+        (
+            status & libc::O_NONBLOCK != 0,
+            descriptor & libc::FD_CLOEXEC != 0,
+        )
+    }
+    use std::os::fd::AsRawFd;
+    let mut checked = 0;
+    for address in [localhost(), "[::1]:0".parse().unwrap()] {
+        let outcome = run(async move {
+            let Ok(listener) = TcpListener::bind(address) else {
+                return Ok(None); // no IPv6 loopback on this machine
+            };
+            let addr = listener.local_addr()?;
+            let accepting = create_task(async move { listener.accept().await });
+            let mut client = TcpStream::connect(addr).await?;
+            let (mut server, peer) = accepting.await.unwrap()?;
+            assert_eq!(peer, client.local_addr()?);
+            assert_eq!(flags(client.get_ref().as_raw_fd()), (true, true));
+            assert_eq!(flags(server.get_ref().as_raw_fd()), (true, true));
+            client.write_all(b"ping").await?;
+            let mut got = [0; 4];
+            server.read_exact(&mut got).await?;
+            server.write_all(&got).await?;
+            client.read_exact(&mut got).await?;
+            Ok::<_, io::Error>(Some(got))
+        });
+        if let Some(got) = outcome.unwrap() {
+            assert_eq!(&got, b"ping");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "IPv4 loopback at least");
+}
+
 #[test]
 fn half_close_sends_eof_and_the_other_direction_still_works() {
     let reply = run(async {
