@@ -14,9 +14,10 @@
 //!   [`SourceState`] keeps, per direction, whether the descriptor may be ready and the
 //!   waker of the task waiting for it; an event sets the first and wakes the second, at
 //!   once, so the task's step runs in the same iteration. An operation that meets
-//!   `WouldBlock` clears the flag and waits for the next edge. A source owns its
-//!   descriptor and is deleted from the poller before closing it, so a reused descriptor
-//!   number never sees another's events. Their poller keys have the top bit set.
+//!   `WouldBlock` clears the flag and waits for the next edge; a new source waits for its
+//!   first read edge too. A source owns its descriptor and is deleted from the poller
+//!   before closing it, so a reused descriptor number never sees another's events. Their
+//!   poller keys have the top bit set.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -106,26 +107,22 @@ pub(crate) enum Direction {
 }
 
 /// One direction of a source: whether it may be ready, and who waits for it.
+#[derive(Default)]
 struct Readiness {
-    /// Until an operation meets `WouldBlock`, the descriptor may be ready: a new source
-    /// starts so, and the first read or write is tried at once.
+    /// Until an operation meets `WouldBlock`, the descriptor may be ready.
     ready: Cell<bool>,
     /// The task waiting for the next edge. One per direction, as tokio's
     /// `poll_read_ready`: a second waiter replaces the first.
     waker: Cell<Option<Waker>>,
 }
 
-impl Default for Readiness {
-    fn default() -> Self {
-        Readiness {
-            ready: Cell::new(true),
-            waker: Cell::new(None),
-        }
-    }
-}
-
 /// The readiness of one edge-triggered source, shared by the source and the loop.
-#[derive(Default)]
+///
+/// A new source may be written at once (a new socket nearly always has room), but is
+/// read only after the poller says so: registering a descriptor that has data already
+/// queues its event for the next wait, and one with none (a connection just made or just
+/// accepted, nearly always) would only have met `WouldBlock`, a system call per
+/// connection for nothing. asyncio's transports and tokio start reading so too.
 pub(crate) struct SourceState {
     read: Readiness,
     write: Readiness,
@@ -133,6 +130,19 @@ pub(crate) struct SourceState {
     /// follows that one, so readiness is never cleared after a short operation from then
     /// on: the next operation must run to see the end (tokio keeps its closed bits so).
     closed: Cell<bool>,
+}
+
+impl Default for SourceState {
+    fn default() -> Self {
+        SourceState {
+            read: Readiness::default(),
+            write: Readiness {
+                ready: Cell::new(true),
+                waker: Cell::new(None),
+            },
+            closed: Cell::new(false),
+        }
+    }
 }
 
 impl SourceState {

@@ -3,8 +3,9 @@
 //!
 //! A source is registered once, for both directions, edge-triggered, and deleted from the
 //! poller when dropped, before its object closes the descriptor. An operation is tried at
-//! once; when it meets `WouldBlock` the task waits for the descriptor's next edge, which
-//! wakes it in the iteration the event arrives. So a busy connection costs one system call
+//! once (a new source's first read waits for the poller's first word on it); when it
+//! meets `WouldBlock` the task waits for the descriptor's next edge, which wakes it in
+//! the iteration the event arrives. So a busy connection costs one system call
 //! per read or write and no `epoll_ctl`, as async-io's `Async<T>` and tokio's
 //! `PollEvented`.
 
