@@ -158,7 +158,7 @@ mod tests {
             "--report",
             "loop",
             "--out",
-            "/tmp/r",
+            "target/r",
             "--quick",
             "multicore",
             "--loops",
@@ -168,7 +168,7 @@ mod tests {
             parse(&some),
             Ok(Request {
                 quick: true,
-                out: Some("/tmp/r"),
+                out: Some("target/r"),
                 loops: Some("4"),
                 groups: vec!["loop", "multicore"]
             })
