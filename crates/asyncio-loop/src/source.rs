@@ -262,47 +262,28 @@ impl<T: AsFd> IoSource<T> {
         poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
     }
 
-    /// A read of a stream socket into `buf`, as `poll_read_with` with `read`, except that
-    /// a short read clears readiness. Fewer bytes than asked (and not the end) means the
-    /// receive queue was empty when the read returned; any byte arriving after that brings
-    /// a new edge, which the loop (this thread) can only dispatch after this returns. So
-    /// the next read waits for that edge instead of first meeting `WouldBlock`: one system
-    /// call fewer per message on a request/response connection, as tokio's `PollEvented`
-    /// does. Not once the poller reported the peer's shutdown or a hang-up: that event
-    /// is the last, and a short read just before the end must leave the end readable.
-    /// Only for stream sockets: a short datagram leaves others queued, and a terminal
-    /// returns a line at a time.
-    pub(crate) fn poll_read_stream(
+    /// An operation on a stream socket that asks for `asked` bytes (a read into a buffer
+    /// that size, a write of that many), as `poll_read_with` / `poll_write_with`, except
+    /// that doing less than asked clears readiness. A short read means the receive queue
+    /// was empty when the read returned, a short write that the send buffer was full; any
+    /// change after that brings a new edge, which the loop (this thread) can only dispatch
+    /// after this returns. So the next operation waits for that edge instead of first
+    /// meeting `WouldBlock`: one system call fewer per message on a request/response
+    /// connection, as tokio's `PollEvented` does. Not once the poller reported the peer's
+    /// shutdown or a hang-up: that event is the last, and a short read just before the
+    /// end must leave the end readable. Only for stream sockets: a short datagram leaves
+    /// others queued, and a terminal returns a line at a time.
+    pub(crate) fn poll_stream(
         &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>>
-    where
-        for<'a> &'a T: Read,
-    {
-        let asked = buf.len();
-        let polled = self.poll_read_with(cx, |mut io| io.read(buf));
-        if let Poll::Ready(Ok(read)) = polled {
-            if 0 < read && read < asked {
-                self.state().clear_ready_after_short(Direction::Read);
-            }
-        }
-        polled
-    }
-
-    /// A write of `asked` bytes to a stream socket by `op`, as `poll_write_with`, except
-    /// that a short write clears readiness: the send buffer was full when it returned, and
-    /// the room it gets back brings a new edge (see [`poll_read_stream`](Self::poll_read_stream)).
-    pub(crate) fn poll_write_stream(
-        &self,
+        direction: Direction,
         cx: &mut Context<'_>,
         asked: usize,
         op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let polled = self.poll_write_with(cx, op);
-        if let Poll::Ready(Ok(written)) = polled {
-            if 0 < written && written < asked {
-                self.state().clear_ready_after_short(Direction::Write);
+        let polled = self.poll_with(direction, cx, op);
+        if let Poll::Ready(Ok(done)) = polled {
+            if 0 < done && done < asked {
+                self.state().clear_ready_after_short(direction);
             }
         }
         polled
@@ -392,7 +373,10 @@ macro_rules! impl_read {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.source.poll_read_stream(cx, buf)
+                let asked = buf.len();
+                self.source.poll_stream($crate::reactor::Direction::Read, cx, asked, |mut io| {
+                    std::io::Read::read(&mut io, buf)
+                })
             }
         }
     )*};
@@ -410,9 +394,12 @@ macro_rules! impl_write {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.source.poll_write_stream(cx, buf.len(), |mut io| {
-                    std::io::Write::write(&mut io, buf)
-                })
+                self.source.poll_stream(
+                    $crate::reactor::Direction::Write,
+                    cx,
+                    buf.len(),
+                    |mut io| std::io::Write::write(&mut io, buf),
+                )
             }
 
             fn poll_write_vectored(
@@ -421,7 +408,7 @@ macro_rules! impl_write {
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let asked = bufs.iter().map(|buf| buf.len()).sum();
-                self.source.poll_write_stream(cx, asked, |mut io| {
+                self.source.poll_stream($crate::reactor::Direction::Write, cx, asked, |mut io| {
                     std::io::Write::write_vectored(&mut io, bufs)
                 })
             }
@@ -460,6 +447,18 @@ mod tests {
     use crate::reactor::Direction;
     use crate::{EventLoop, create_task, sleep};
 
+    /// A stream read, as the sockets' `AsyncRead` makes it.
+    fn read(
+        source: &IoSource<UnixStream>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let asked = buf.len();
+        source.poll_stream(Direction::Read, cx, asked, |mut io| {
+            std::io::Read::read(&mut io, buf)
+        })
+    }
+
     fn pair() -> (IoSource<UnixStream>, IoSource<UnixStream>) {
         let (a, b) = UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
@@ -478,9 +477,7 @@ mod tests {
             let (writer, reader) = pair();
             let mut buf = [0; 16];
             writer.get_ref().write_all(b"abc").unwrap();
-            let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf))
-                .await
-                .unwrap();
+            let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"abc");
             assert!(
                 !reader.state().may_be_ready(Direction::Read),
@@ -488,9 +485,7 @@ mod tests {
             );
             // Written before the reader waits again: the edge is in the poller already.
             writer.get_ref().write_all(b"de").unwrap();
-            let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf))
-                .await
-                .unwrap();
+            let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"de");
             // Written while it waits, by another task a few iterations later.
             let late = create_task(async move {
@@ -498,17 +493,13 @@ mod tests {
                 writer.get_ref().write_all(b"fgh").unwrap();
                 writer
             });
-            let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf))
-                .await
-                .unwrap();
+            let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await.unwrap();
             let mut got = buf[..n].to_vec();
             // A full read keeps readiness: more may be queued.
             let mut exact = [0; 2];
             let writer = late.await.unwrap();
             writer.get_ref().write_all(b"ij").unwrap();
-            let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut exact))
-                .await
-                .unwrap();
+            let n = poll_fn(|cx| read(&reader, cx, &mut exact)).await.unwrap();
             assert_eq!(n, 2);
             assert!(reader.state().may_be_ready(Direction::Read), "full: kept");
             got.extend_from_slice(&exact);
@@ -531,9 +522,7 @@ mod tests {
                 let mut got = Vec::with_capacity(TOTAL);
                 let mut buf = [0; 8192];
                 while got.len() < TOTAL {
-                    let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf))
-                        .await
-                        .unwrap();
+                    let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await.unwrap();
                     assert!(n > 0, "the writer ended early");
                     got.extend_from_slice(&buf[..n]);
                 }
@@ -542,10 +531,11 @@ mod tests {
             let (mut at, mut short) = (0, false);
             while at < TOTAL {
                 let rest = &sent[at..];
-                let n =
-                    poll_fn(|cx| writer.poll_write_stream(cx, rest.len(), |mut io| io.write(rest)))
-                        .await
-                        .unwrap();
+                let n = poll_fn(|cx| {
+                    writer.poll_stream(Direction::Write, cx, rest.len(), |mut io| io.write(rest))
+                })
+                .await
+                .unwrap();
                 if n < rest.len() {
                     short = true;
                     assert!(!writer.state().may_be_ready(Direction::Write));
@@ -570,7 +560,7 @@ mod tests {
             let reading = create_task(async move {
                 let (mut buf, mut got) = ([0; 16], Vec::new());
                 loop {
-                    let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf)).await?;
+                    let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await?;
                     if n == 0 {
                         return Ok::<_, std::io::Error>(got);
                     }
@@ -602,9 +592,7 @@ mod tests {
             drop(writer);
             let mut buf = [0; 16];
             for _ in 0..2 {
-                let n = poll_fn(|cx| reader.poll_read_stream(cx, &mut buf))
-                    .await
-                    .unwrap();
+                let n = poll_fn(|cx| read(&reader, cx, &mut buf)).await.unwrap();
                 assert_eq!(n, 0);
             }
             reader.state().may_be_ready(Direction::Read)
