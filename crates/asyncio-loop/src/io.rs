@@ -12,7 +12,8 @@ use crate::error::IoError;
 use crate::event_loop::EventLoop;
 use crate::exception::ExceptionContext;
 use crate::in_context::run_in;
-use crate::reactor::IoCallback;
+use crate::poller::Poller;
+use crate::reactor::{Io, IoCallback, Stale};
 use crate::scheduler::LoopInner;
 
 impl EventLoop {
@@ -62,28 +63,26 @@ impl EventLoop {
         fd: Rc<OwnedFd>,
         callback: impl FnMut() + 'static,
     ) -> Result<(), IoError> {
-        if self.is_closed() {
-            return Err(IoError::Closed);
-        }
-        let inner = &self.inner;
-        let poller = inner.shared.poller().map_err(IoError::Register)?;
-        let callback = in_copy_of_context(inner, callback);
-        inner
-            .io
-            .borrow_mut()
-            .add_shared(poller, fd, false, callback)
+        let callback = in_copy_of_context(&self.inner, callback);
+        self.register(|io, poller| io.add_shared(poller, fd, false, callback))
     }
 
     fn add_io(&self, fd: impl AsFd, writable: bool, callback: IoCallback) -> Result<(), IoError> {
+        self.register(|io, poller| io.add(poller, fd.as_fd(), writable, callback))
+    }
+
+    /// Runs `add` on the loop's registrations, unless the loop is closed, and reports a
+    /// stale registration it dropped on the way.
+    fn register(
+        &self,
+        add: impl FnOnce(&mut Io, &Poller) -> Result<Option<Stale>, IoError>,
+    ) -> Result<(), IoError> {
         if self.is_closed() {
             return Err(IoError::Closed);
         }
         let inner = &self.inner;
         let poller = inner.shared.poller().map_err(IoError::Register)?;
-        let stale = inner
-            .io
-            .borrow_mut()
-            .add(poller, fd.as_fd(), writable, callback)?;
+        let stale = add(&mut inner.io.borrow_mut(), poller)?;
         if let Some(stale) = stale {
             let message = format!(
                 "add_reader/add_writer: descriptor {} was closed without remove_reader() or \

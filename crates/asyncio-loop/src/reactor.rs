@@ -364,19 +364,20 @@ impl Io {
     /// Registers a reader (or writer) for `fd`, a descriptor this crate's caller shares
     /// with the loop rather than lends (a child's pidfd, `child.rs`): the registration
     /// keeps it open, so it needs neither a duplicate nor the identity check of
-    /// [`add`](Self::add). Falls back to `add` when its number is registered already.
+    /// [`add`](Self::add). Falls back to `add` when its number is registered already:
+    /// then by the caller's own registration of the same descriptor, or by a stale one
+    /// whose descriptor was closed without `remove_reader` (the number came to this
+    /// descriptor), which `add` drops and hands back for the caller to report.
     pub(crate) fn add_shared(
         &mut self,
         poller: &Poller,
         fd: Rc<OwnedFd>,
         writable: bool,
         callback: IoCallback,
-    ) -> Result<(), IoError> {
+    ) -> Result<Option<Stale>, IoError> {
         let key = fd.as_raw_fd();
         if self.registrations.contains_key(&key) {
-            let stale = self.add(poller, fd.as_fd(), writable, callback)?;
-            debug_assert!(stale.is_none(), "an open descriptor's number is not reused");
-            return Ok(());
+            return self.add(poller, fd.as_fd(), writable, callback);
         }
         let registration = Registration {
             fd: RegisteredFd::Shared(fd),
@@ -384,7 +385,8 @@ impl Io {
             reader: (!writable).then(|| Rc::clone(&callback)),
             writer: writable.then_some(callback),
         };
-        self.insert(poller, key, registration)
+        self.insert(poller, key, registration)?;
+        Ok(None)
     }
 
     fn insert(
