@@ -404,8 +404,8 @@ mod tests {
     }
 
     /// The case the spin is for: the push comes from another thread while the loop spins,
-    /// and the loop sees it without sleeping, with the state still AWAKE so that the
-    /// pusher's notify had nothing to wake.
+    /// and the loop sees it without announcing a sleep (so the pusher's notify found it
+    /// awake and had nothing to wake).
     #[test]
     fn a_spin_sees_a_push_from_another_thread() {
         let shared = Arc::new(Shared::new());
